@@ -1,0 +1,611 @@
+//! The authority state: who holds which role, in the workspace and in each group, and the
+//! permission matrix that decides whether an operation is allowed.
+//!
+//! Roles are multi-value registers: an assignment supersedes the assignments in its causal
+//! past, concurrent assignments coexist, and the effective role is the lowest of them, so a
+//! removal is never undone by a concurrent re-add.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Denied, EditError};
+use crate::ids::{GroupId, MemberId, OpId};
+use crate::op::{GroupRole, GroupUpdate, Op, Role};
+
+/// One assignment of a role (or of no role: `None`) made by the change `change`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Assign<R> {
+    change: u32,
+    role: Option<R>,
+}
+
+/// A multi-value role register.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RoleRegister<R> {
+    live: Vec<Assign<R>>,
+}
+
+impl<R: Copy + Ord> RoleRegister<R> {
+    fn new() -> Self {
+        RoleRegister { live: Vec::new() }
+    }
+
+    fn effective(&self) -> Option<R> {
+        let mut roles = self.live.iter().map(|a| a.role);
+        let first = roles.next()?;
+        roles.fold(first, |a, b| a.min(b))
+    }
+
+    fn assign(&mut self, change: u32, role: Option<R>, past: &dyn Fn(u32) -> bool) {
+        self.live.retain(|a| a.change != change && !past(a.change));
+        self.live.push(Assign { change, role });
+    }
+}
+
+/// A member's standing in the workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MemberState {
+    register: RoleRegister<Role>,
+    /// The operation that made them a member (their seniority), while they are one.
+    pub(crate) joined: Option<OpId>,
+}
+
+/// A group and its memberships.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct GroupState {
+    pub(crate) created: OpId,
+    pub(crate) name: String,
+    pub(crate) purpose: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) open: bool,
+    pub(crate) archived: bool,
+    members: BTreeMap<MemberId, RoleRegister<GroupRole>>,
+}
+
+impl GroupState {
+    pub(crate) fn role_of(&self, member: &MemberId) -> Option<GroupRole> {
+        self.members.get(member).and_then(RoleRegister::effective)
+    }
+
+    /// Members holding a role, with that role, in id order.
+    pub(crate) fn roles(&self) -> impl Iterator<Item = (MemberId, GroupRole)> + '_ {
+        self.members
+            .iter()
+            .filter_map(|(m, r)| r.effective().map(|role| (*m, role)))
+    }
+}
+
+/// Which register a lowering touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Scope {
+    Workspace,
+    Group(GroupId),
+}
+
+/// A member's rights lowered by an operation (removal or demotion).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lowering {
+    pub(crate) scope: Scope,
+    pub(crate) member: MemberId,
+    /// The level the member is lowered to (`None`: removed).
+    pub(crate) to: Option<u8>,
+    /// Whether the member lost the owner role (used to keep an owner in the workspace).
+    pub(crate) was_owner: bool,
+}
+
+/// Where an operation is being applied: its author, its change and its causal past.
+pub(crate) struct Ctx<'a> {
+    pub(crate) author: MemberId,
+    pub(crate) change: u32,
+    pub(crate) op: OpId,
+    /// Whether a change (by index) is in the causal past of the operation's change.
+    pub(crate) past: &'a dyn Fn(u32) -> bool,
+}
+
+/// The seniority key of a member: lower is more senior. The founder joined with the
+/// genesis operation, which has the lowest counter of all.
+pub(crate) type Seniority = (OpId, MemberId);
+
+/// Roles and groups, as decided by the valid authority operations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Authority {
+    pub(crate) founder: MemberId,
+    members: BTreeMap<MemberId, MemberState>,
+    pub(crate) groups: BTreeMap<GroupId, GroupState>,
+    /// Role overrides used to ask "would this still be allowed with a lower role?".
+    overrides: Vec<(Scope, MemberId, Option<u8>)>,
+}
+
+fn deny(member: MemberId, action: impl Into<String>, reason: impl Into<String>) -> EditError {
+    EditError::Denied(Denied {
+        member,
+        action: action.into(),
+        reason: reason.into(),
+    })
+}
+
+fn group_role_level(r: Option<GroupRole>) -> Option<u8> {
+    r.map(|r| r as u8)
+}
+
+fn role_level(r: Option<Role>) -> Option<u8> {
+    r.map(|r| r as u8)
+}
+
+impl Authority {
+    /// The state right after the genesis change (index `change`) of `founder`.
+    pub(crate) fn genesis(founder: MemberId, change: u32, op: OpId) -> Self {
+        let mut register = RoleRegister::new();
+        register.assign(change, Some(Role::Owner), &|_| false);
+        let mut members = BTreeMap::new();
+        members.insert(
+            founder,
+            MemberState {
+                register,
+                joined: Some(op),
+            },
+        );
+        Authority {
+            founder,
+            members,
+            groups: BTreeMap::new(),
+            overrides: Vec::new(),
+        }
+    }
+
+    /// The member's workspace role, if they are a member.
+    pub(crate) fn role(&self, member: &MemberId) -> Option<Role> {
+        let role = self.members.get(member).and_then(|m| m.register.effective());
+        let over = self
+            .overrides
+            .iter()
+            .find(|(s, m, _)| *s == Scope::Workspace && m == member);
+        match over {
+            Some((_, _, cap)) => match (role, cap) {
+                (Some(r), Some(cap)) if (r as u8) > *cap => ROLES.get(*cap as usize).copied(),
+                (_, None) => None,
+                (r, _) => r,
+            },
+            None => role,
+        }
+    }
+
+    /// The member's role in a group (only while they are a workspace member).
+    pub(crate) fn group_role(&self, group: &GroupId, member: &MemberId) -> Option<GroupRole> {
+        self.role(member)?;
+        let role = self.groups.get(group)?.role_of(member);
+        let over = self
+            .overrides
+            .iter()
+            .find(|(s, m, _)| *s == Scope::Group(*group) && m == member);
+        match over {
+            Some((_, _, cap)) => match (role, cap) {
+                (Some(r), Some(cap)) if (r as u8) > *cap => {
+                    GROUP_ROLES.get(*cap as usize).copied()
+                }
+                (_, None) => None,
+                (r, _) => r,
+            },
+            None => role,
+        }
+    }
+
+    /// Caps a member's role in a scope (for "still allowed if demoted?" questions).
+    pub(crate) fn cap(&mut self, lowering: &Lowering) {
+        self.overrides
+            .push((lowering.scope, lowering.member, lowering.to));
+    }
+
+    /// The role level a member holds in a scope (for computing lowerings).
+    pub(crate) fn level(&self, scope: Scope, member: &MemberId) -> Option<u8> {
+        match scope {
+            Scope::Workspace => role_level(self.role(member)),
+            Scope::Group(g) => group_role_level(self.group_role(&g, member)),
+        }
+    }
+
+    pub(crate) fn seniority(&self, member: &MemberId) -> Option<Seniority> {
+        self.members
+            .get(member)
+            .and_then(|m| m.joined)
+            .map(|op| (op, *member))
+    }
+
+    fn more_senior(&self, a: &MemberId, b: &MemberId) -> bool {
+        match (self.seniority(a), self.seniority(b)) {
+            (Some(a), Some(b)) => a < b,
+            _ => false,
+        }
+    }
+
+    /// Current members with their roles, in id order.
+    pub(crate) fn members(&self) -> impl Iterator<Item = (MemberId, Role)> + '_ {
+        self.members
+            .keys()
+            .filter_map(|m| self.role(m).map(|r| (*m, r)))
+    }
+
+    pub(crate) fn owners(&self) -> usize {
+        self.members()
+            .filter(|(_, r)| *r == Role::Owner)
+            .count()
+    }
+
+    /// May `member` manage `group` (settings, members, roles)?
+    fn may_manage_group(&self, member: &MemberId, group: &GroupId) -> bool {
+        self.role(member) >= Some(Role::Admin)
+            || (self.role(member) >= Some(Role::Member)
+                && self.group_role(group, member) == Some(GroupRole::Lead))
+    }
+
+    /// Whether `author` has authority over `target`'s current role (to remove or demote).
+    fn check_over(&self, author: &MemberId, target: &MemberId, action: &str) -> Result<(), EditError> {
+        let ra = self.role(author);
+        let rt = self.role(target);
+        let ok = match rt {
+            Some(Role::Owner) => ra == Some(Role::Owner) && self.more_senior(author, target),
+            Some(Role::Admin) => {
+                ra == Some(Role::Owner)
+                    || (ra == Some(Role::Admin) && self.more_senior(author, target))
+            }
+            Some(_) => ra >= Some(Role::Admin),
+            None => return Err(EditError::NoSuchMember(*target)),
+        };
+        if ok {
+            return Ok(());
+        }
+        let reason = match rt {
+            Some(Role::Owner) => "only a more senior owner may remove or demote an owner",
+            Some(Role::Admin) => {
+                "only an owner, or a more senior admin, may remove or demote an admin"
+            }
+            _ => "only owners and admins manage members",
+        };
+        Err(deny(*author, action, reason))
+    }
+
+    /// Whether `author` may give `role` to `target` (a new or existing member).
+    fn check_grant(&self, author: &MemberId, target: &MemberId, role: Role, action: &str) -> Result<(), EditError> {
+        let ra = self.role(author);
+        let ok = match role {
+            Role::Owner => ra == Some(Role::Owner),
+            Role::Admin => {
+                ra == Some(Role::Owner)
+                    || (ra == Some(Role::Admin)
+                        && (self.role(target).is_none() || self.more_senior(author, target)))
+            }
+            Role::Member | Role::Guest => ra >= Some(Role::Admin),
+        };
+        if ok {
+            return Ok(());
+        }
+        let reason = match role {
+            Role::Owner => "only an owner may grant the owner role",
+            Role::Admin => "only an owner, or an admin over a less senior member, may grant the admin role",
+            _ => "only owners and admins manage members",
+        };
+        Err(deny(*author, action, reason))
+    }
+
+    fn check_keeps_owner(&self, author: &MemberId, target: &MemberId, action: &str) -> Result<(), EditError> {
+        if self.role(target) == Some(Role::Owner) && self.owners() <= 1 {
+            return Err(deny(*author, action, "the workspace must keep at least one owner"));
+        }
+        Ok(())
+    }
+
+    fn group(&self, group: &GroupId) -> Result<&GroupState, EditError> {
+        self.groups.get(group).ok_or(EditError::NoSuchGroup(*group))
+    }
+
+    fn assign_role(&mut self, ctx: &Ctx<'_>, member: MemberId, role: Option<Role>) {
+        let entry = self.members.entry(member).or_insert_with(|| MemberState {
+            register: RoleRegister::new(),
+            joined: None,
+        });
+        let before = entry.register.effective();
+        entry.register.assign(ctx.change, role, ctx.past);
+        match (before, entry.register.effective()) {
+            (None, Some(_)) => entry.joined = Some(ctx.op),
+            (_, None) => entry.joined = None,
+            _ => {}
+        }
+        if role.is_none() {
+            for group in self.groups.values_mut() {
+                if let Some(reg) = group.members.get_mut(&member) {
+                    reg.assign(ctx.change, None, ctx.past);
+                }
+            }
+        }
+    }
+
+    fn assign_group_role(&mut self, ctx: &Ctx<'_>, group: GroupId, member: MemberId, role: Option<GroupRole>) {
+        if let Some(g) = self.groups.get_mut(&group) {
+            g.members
+                .entry(member)
+                .or_insert_with(RoleRegister::new)
+                .assign(ctx.change, role, ctx.past);
+        }
+    }
+
+    /// Checks `op` by `ctx.author` against the permission matrix and, if allowed, applies it.
+    /// On refusal nothing changes.
+    pub(crate) fn step(&mut self, ctx: &Ctx<'_>, op: &Op) -> Result<(), EditError> {
+        self.check(ctx, op)?;
+        self.apply(ctx, op);
+        Ok(())
+    }
+
+    /// Applies the effect of an operation already judged valid, without checking it.
+    pub(crate) fn apply(&mut self, ctx: &Ctx<'_>, op: &Op) {
+        let a = ctx.author;
+        match op {
+            Op::AddMember { member, role } | Op::SetRole { member, role } => {
+                self.assign_role(ctx, *member, Some(*role))
+            }
+            Op::RemoveMember { member } => self.assign_role(ctx, *member, None),
+            Op::Leave => self.assign_role(ctx, a, None),
+            Op::CreateGroup { name, purpose, tags, open } => {
+                let id = GroupId::derive(ctx.op);
+                self.groups.entry(id).or_insert_with(|| GroupState {
+                    created: ctx.op,
+                    name: name.clone(),
+                    purpose: purpose.clone(),
+                    tags: tags.clone(),
+                    open: *open,
+                    archived: false,
+                    members: BTreeMap::new(),
+                });
+                self.assign_group_role(ctx, id, a, Some(GroupRole::Lead));
+            }
+            Op::UpdateGroup { group, update } => {
+                if let Some(g) = self.groups.get_mut(group) {
+                    match update {
+                        GroupUpdate::Name(v) => g.name.clone_from(v),
+                        GroupUpdate::Purpose(v) => g.purpose.clone_from(v),
+                        GroupUpdate::Tags(v) => g.tags.clone_from(v),
+                        GroupUpdate::Open(v) => g.open = *v,
+                        GroupUpdate::Archived(v) => g.archived = *v,
+                    }
+                }
+            }
+            Op::SetGroupRole { group, member, role } => {
+                self.assign_group_role(ctx, *group, *member, Some(*role))
+            }
+            Op::RemoveFromGroup { group, member } => self.assign_group_role(ctx, *group, *member, None),
+            Op::JoinGroup { group } => self.assign_group_role(ctx, *group, a, Some(GroupRole::Member)),
+            Op::LeaveGroup { group } => self.assign_group_role(ctx, *group, a, None),
+            Op::Genesis { .. } | Op::SetProfile { .. } | Op::RenameWorkspace { .. } => {}
+        }
+    }
+
+    /// Checks `op` by `ctx.author` against the permission matrix, changing nothing.
+    pub(crate) fn check(&self, ctx: &Ctx<'_>, op: &Op) -> Result<(), EditError> {
+        let a = ctx.author;
+        if matches!(op, Op::Genesis { .. }) {
+            return Err(EditError::Invalid("a workspace has only one genesis".into()));
+        }
+        let Some(ra) = self.role(&a) else {
+            return Err(deny(a, describe(op), "not a member of the workspace"));
+        };
+        match op {
+            Op::Genesis { .. } => {}
+            Op::AddMember { member, role } => {
+                let action = describe(op);
+                if self.role(member).is_some() {
+                    return Err(EditError::Invalid(format!("`{member}` is already a member")));
+                }
+                self.check_grant(&a, member, *role, &action)?;
+            }
+            Op::SetRole { member, role } => {
+                let action = describe(op);
+                self.check_over(&a, member, &action)?;
+                self.check_grant(&a, member, *role, &action)?;
+                if *role < Role::Owner {
+                    self.check_keeps_owner(&a, member, &action)?;
+                }
+            }
+            Op::RemoveMember { member } => {
+                let action = describe(op);
+                if *member == a {
+                    return Err(EditError::Invalid("to remove oneself, leave".into()));
+                }
+                self.check_over(&a, member, &action)?;
+                self.check_keeps_owner(&a, member, &action)?;
+            }
+            Op::Leave => {
+                self.check_keeps_owner(&a, &a, "leave")?;
+            }
+            Op::SetProfile { .. } => {}
+            Op::RenameWorkspace { .. } => {
+                if ra < Role::Admin {
+                    return Err(deny(a, "rename the workspace", "only owners and admins rename the workspace"));
+                }
+            }
+            Op::CreateGroup { .. } => {
+                if ra < Role::Member {
+                    return Err(deny(a, "create a group", "guests do not create groups"));
+                }
+                let id = GroupId::derive(ctx.op);
+                if self.groups.contains_key(&id) {
+                    return Err(EditError::Invalid(format!("group `{id}` already exists")));
+                }
+            }
+            Op::UpdateGroup { group, .. } => {
+                self.group(group)?;
+                if !self.may_manage_group(&a, group) {
+                    return Err(deny(a, describe(op), "only the group's leads and workspace owners and admins manage a group"));
+                }
+            }
+            Op::SetGroupRole { group, member, role } => {
+                self.group(group)?;
+                if !self.may_manage_group(&a, group) {
+                    return Err(deny(a, describe(op), "only the group's leads and workspace owners and admins manage a group"));
+                }
+                match self.role(member) {
+                    None => return Err(EditError::NoSuchMember(*member)),
+                    Some(Role::Guest) if *role != GroupRole::Observer => {
+                        return Err(EditError::Invalid(format!(
+                            "`{member}` is a guest: guests may only observe groups"
+                        )))
+                    }
+                    _ => {}
+                }
+            }
+            Op::RemoveFromGroup { group, member } => {
+                let g = self.group(group)?;
+                if g.role_of(member).is_none() {
+                    return Err(EditError::Invalid(format!("`{member}` is not in group `{group}`")));
+                }
+                if !self.may_manage_group(&a, group) {
+                    return Err(deny(a, describe(op), "only the group's leads and workspace owners and admins manage a group"));
+                }
+            }
+            Op::JoinGroup { group } => {
+                let g = self.group(group)?;
+                if ra < Role::Member {
+                    return Err(deny(a, describe(op), "guests do not join groups"));
+                }
+                if !g.open || g.archived {
+                    return Err(deny(a, describe(op), "the group is not open"));
+                }
+                if self.group_role(group, &a).is_some() {
+                    return Err(EditError::Invalid(format!("already in group `{group}`")));
+                }
+            }
+            Op::LeaveGroup { group } => {
+                self.group(group)?;
+                if self.group_role(group, &a).is_none() {
+                    return Err(EditError::Invalid(format!("not in group `{group}`")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies every operation of a change in order; on the first refusal the state is
+    /// restored and the refusal returned.
+    pub(crate) fn step_all(&mut self, author: MemberId, change: u32, lamport: u64, ops: &[Op], past: &dyn Fn(u32) -> bool) -> Result<(), EditError> {
+        let snapshot = (ops.len() > 1 && ops.iter().any(Op::is_authority)).then(|| self.clone());
+        for (i, op) in ops.iter().enumerate() {
+            let ctx = Ctx {
+                author,
+                change,
+                op: OpId {
+                    counter: lamport + i as u64,
+                    author,
+                },
+                past,
+            };
+            if let Err(e) = self.step(&ctx, op) {
+                if let Some(s) = snapshot {
+                    *self = s;
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks every operation of a content change (which changes no role) against the matrix.
+    pub(crate) fn check_all(&self, author: MemberId, change: u32, lamport: u64, ops: &[Op], past: &dyn Fn(u32) -> bool) -> Result<(), EditError> {
+        for (i, op) in ops.iter().enumerate() {
+            let ctx = Ctx {
+                author,
+                change,
+                op: OpId {
+                    counter: lamport + i as u64,
+                    author,
+                },
+                past,
+            };
+            self.check(&ctx, op)?;
+        }
+        Ok(())
+    }
+
+    /// Applies every operation of a change already judged valid.
+    pub(crate) fn apply_all(&mut self, author: MemberId, change: u32, lamport: u64, ops: &[Op], past: &dyn Fn(u32) -> bool) {
+        for (i, op) in ops.iter().enumerate() {
+            let ctx = Ctx {
+                author,
+                change,
+                op: OpId {
+                    counter: lamport + i as u64,
+                    author,
+                },
+                past,
+            };
+            self.apply(&ctx, op);
+        }
+    }
+
+    /// The lowerings `ops` would cause if applied to `self` (which is left unchanged).
+    pub(crate) fn lowerings(&self, author: MemberId, change: u32, lamport: u64, ops: &[Op], past: &dyn Fn(u32) -> bool) -> Vec<Lowering> {
+        let mut after = self.clone();
+        if after.step_all(author, change, lamport, ops, past).is_err() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut scopes: Vec<(Scope, MemberId)> = Vec::new();
+        for op in ops {
+            match op {
+                Op::SetRole { member, .. } | Op::RemoveMember { member } => {
+                    scopes.push((Scope::Workspace, *member));
+                    for g in self.groups.keys() {
+                        scopes.push((Scope::Group(*g), *member));
+                    }
+                }
+                Op::Leave => {
+                    scopes.push((Scope::Workspace, author));
+                    for g in self.groups.keys() {
+                        scopes.push((Scope::Group(*g), author));
+                    }
+                }
+                Op::SetGroupRole { group, member, .. } | Op::RemoveFromGroup { group, member } => {
+                    scopes.push((Scope::Group(*group), *member))
+                }
+                Op::LeaveGroup { group } => scopes.push((Scope::Group(*group), author)),
+                _ => {}
+            }
+        }
+        scopes.sort();
+        scopes.dedup();
+        for (scope, member) in scopes {
+            let before = self.level(scope, &member);
+            let now = after.level(scope, &member);
+            if now < before {
+                out.push(Lowering {
+                    scope,
+                    member,
+                    to: now,
+                    was_owner: scope == Scope::Workspace && before == Some(Role::Owner as u8),
+                });
+            }
+        }
+        out
+    }
+}
+
+const ROLES: [Role; 4] = [Role::Guest, Role::Member, Role::Admin, Role::Owner];
+const GROUP_ROLES: [GroupRole; 3] = [GroupRole::Observer, GroupRole::Member, GroupRole::Lead];
+
+/// A short description of an operation, for refusal messages.
+pub(crate) fn describe(op: &Op) -> String {
+    match op {
+        Op::Genesis { .. } => "found the workspace".into(),
+        Op::AddMember { member, role } => format!("add `{member}` as {role}"),
+        Op::SetRole { member, role } => format!("make `{member}` {role}"),
+        Op::RemoveMember { member } => format!("remove `{member}`"),
+        Op::Leave => "leave".into(),
+        Op::SetProfile { .. } => "set their profile".into(),
+        Op::RenameWorkspace { .. } => "rename the workspace".into(),
+        Op::CreateGroup { .. } => "create a group".into(),
+        Op::UpdateGroup { group, .. } => format!("change the settings of group `{group}`"),
+        Op::SetGroupRole { group, member, role } => {
+            format!("make `{member}` {role} of group `{group}`")
+        }
+        Op::RemoveFromGroup { group, member } => format!("remove `{member}` from group `{group}`"),
+        Op::JoinGroup { group } => format!("join group `{group}`"),
+        Op::LeaveGroup { group } => format!("leave group `{group}`"),
+    }
+}

@@ -1,0 +1,412 @@
+//! The causal history: every verified change, its dependencies, the heads, and the changes
+//! waiting for missing dependencies.
+//!
+//! Changes are numbered in the order this copy stored them (an index private to the copy);
+//! every decision that must agree across copies uses the canonical order instead: Lamport
+//! counter, then hash. Authority changes (those that change roles or groups) also form a
+//! smaller graph of their own, so that questions about them skip the content in between.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::change::Change;
+use crate::error::Rejection;
+use crate::ids::{ChangeHash, MemberId};
+use crate::op::Op;
+
+/// A stored change.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub(crate) change: Change,
+    pub(crate) deps: Vec<u32>,
+    pub(crate) authority: bool,
+    /// The maximal authority changes strictly in this change's causal past.
+    pub(crate) auth_past: Arc<[u32]>,
+}
+
+impl Node {
+    pub(crate) fn lamport(&self) -> u64 {
+        self.change.body.lamport
+    }
+
+    pub(crate) fn author(&self) -> MemberId {
+        self.change.body.author
+    }
+
+    pub(crate) fn ops(&self) -> &[Op] {
+        &self.change.body.ops
+    }
+
+    /// The canonical order key.
+    pub(crate) fn key(&self) -> (u64, ChangeHash) {
+        (self.change.body.lamport, self.change.hash)
+    }
+}
+
+/// What [`History::rollback`] needs to undo the inserts made after [`History::mark`].
+#[derive(Debug)]
+pub(crate) struct Mark {
+    len: usize,
+    heads: BTreeSet<ChangeHash>,
+    auth_heads: Vec<u32>,
+    max_counter: u64,
+    forked: BTreeSet<MemberId>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct History {
+    nodes: Vec<Node>,
+    index: HashMap<ChangeHash, u32>,
+    heads: BTreeSet<ChangeHash>,
+    auth_heads: Vec<u32>,
+    by_author: BTreeMap<MemberId, Vec<u32>>,
+    /// Changes that add a member, by member (to check that authors are known).
+    adds: BTreeMap<MemberId, Vec<u32>>,
+    max_counter: u64,
+    /// Authors who signed two changes with the same sequence number.
+    forked: BTreeSet<MemberId>,
+    /// Changes by author and sequence number (several only for a fork).
+    by_seq: HashMap<(MemberId, u64), Vec<u32>>,
+}
+
+impl History {
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            len: self.nodes.len(),
+            heads: self.heads.clone(),
+            auth_heads: self.auth_heads.clone(),
+            max_counter: self.max_counter,
+            forked: self.forked.clone(),
+        }
+    }
+
+    /// Removes every change stored since `mark` was taken.
+    pub(crate) fn rollback(&mut self, mark: Mark) {
+        while self.nodes.len() > mark.len {
+            let Some(node) = self.nodes.pop() else { break };
+            let body = &node.change.body;
+            self.index.remove(&node.change.hash);
+            if let Some(v) = self.by_author.get_mut(&body.author) {
+                v.pop();
+                if v.is_empty() {
+                    self.by_author.remove(&body.author);
+                }
+            }
+            if let Some(v) = self.by_seq.get_mut(&(body.author, body.seq)) {
+                v.pop();
+                if v.is_empty() {
+                    self.by_seq.remove(&(body.author, body.seq));
+                }
+            }
+            for op in &body.ops {
+                if let Op::AddMember { member, .. } = op {
+                    if let Some(v) = self.adds.get_mut(member) {
+                        v.retain(|&i| (i as usize) < mark.len);
+                        if v.is_empty() {
+                            self.adds.remove(member);
+                        }
+                    }
+                }
+            }
+        }
+        self.heads = mark.heads;
+        self.auth_heads = mark.auth_heads;
+        self.max_counter = mark.max_counter;
+        self.forked = mark.forked;
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(crate) fn node(&self, i: u32) -> Option<&Node> {
+        self.nodes.get(i as usize)
+    }
+
+    pub(crate) fn lookup(&self, hash: &ChangeHash) -> Option<u32> {
+        self.index.get(hash).copied()
+    }
+
+    pub(crate) fn contains(&self, hash: &ChangeHash) -> bool {
+        self.index.contains_key(hash)
+    }
+
+    /// The heads, sorted.
+    pub(crate) fn heads(&self) -> Vec<ChangeHash> {
+        self.heads.iter().copied().collect()
+    }
+
+    pub(crate) fn auth_heads(&self) -> &[u32] {
+        &self.auth_heads
+    }
+
+    pub(crate) fn max_counter(&self) -> u64 {
+        self.max_counter
+    }
+
+    pub(crate) fn is_forked(&self, author: &MemberId) -> bool {
+        self.forked.contains(author)
+    }
+
+    pub(crate) fn changes_by(&self, author: &MemberId) -> &[u32] {
+        self.by_author.get(author).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn lamport_of(&self, i: u32) -> u64 {
+        self.node(i).map_or(0, Node::lamport)
+    }
+
+    /// The authority frontier a change with these dependencies has in its past.
+    fn auth_frontier_of(&self, deps: &[u32]) -> Arc<[u32]> {
+        let mut parts: Vec<u32> = Vec::new();
+        let mut first: Option<&Arc<[u32]>> = None;
+        for &d in deps {
+            let Some(node) = self.node(d) else { continue };
+            if node.authority {
+                parts.push(d);
+            } else {
+                parts.extend(node.auth_past.iter().copied());
+                if first.is_none() {
+                    first = Some(&node.auth_past);
+                }
+            }
+        }
+        parts.sort_unstable();
+        parts.dedup();
+        if let Some(shared) = first {
+            if **shared == *parts {
+                return shared.clone();
+            }
+        }
+        let reduced: Vec<u32> = parts
+            .iter()
+            .copied()
+            .filter(|&a| !parts.iter().any(|&b| b != a && self.auth_reaches(a, &[b])))
+            .collect();
+        reduced.into()
+    }
+
+    /// Whether authority change `a` is in `frontier` or in the past of one of its members.
+    pub(crate) fn auth_reaches(&self, a: u32, frontier: &[u32]) -> bool {
+        let floor = self.lamport_of(a);
+        let mut stack: Vec<u32> = frontier.to_vec();
+        let mut seen = BTreeSet::new();
+        while let Some(x) = stack.pop() {
+            if x == a {
+                return true;
+            }
+            if self.lamport_of(x) <= floor || !seen.insert(x) {
+                continue;
+            }
+            if let Some(n) = self.node(x) {
+                stack.extend(n.auth_past.iter().copied());
+            }
+        }
+        false
+    }
+
+    /// Whether authority change `a` is strictly in the causal past of change `c`.
+    pub(crate) fn auth_in_past(&self, a: u32, c: u32) -> bool {
+        self.node(c).is_some_and(|n| self.auth_reaches(a, &n.auth_past))
+    }
+
+    /// All authority changes in the causal past of `c` (strictly), in no particular order.
+    pub(crate) fn auth_ancestors(&self, c: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<u32> = self.node(c).map(|n| n.auth_past.to_vec()).unwrap_or_default();
+        while let Some(x) = stack.pop() {
+            if !seen.insert(x) {
+                continue;
+            }
+            out.push(x);
+            if let Some(n) = self.node(x) {
+                stack.extend(n.auth_past.iter().copied());
+            }
+        }
+        out
+    }
+
+    /// Whether change `a` is strictly in the causal past of change `b`.
+    pub(crate) fn is_ancestor(&self, a: u32, b: u32) -> bool {
+        let Some(na) = self.node(a) else { return false };
+        let Some(nb) = self.node(b) else { return false };
+        if na.authority {
+            return self.auth_reaches(a, &nb.auth_past);
+        }
+        let floor = na.lamport();
+        let mut stack: Vec<u32> = nb.deps.clone();
+        let mut seen = BTreeSet::new();
+        while let Some(x) = stack.pop() {
+            if x == a {
+                return true;
+            }
+            if self.lamport_of(x) <= floor || !seen.insert(x) {
+                continue;
+            }
+            if let Some(n) = self.node(x) {
+                stack.extend(n.deps.iter().copied());
+            }
+        }
+        false
+    }
+
+    /// The Lamport counter a change with these dependencies must carry.
+    pub(crate) fn next_lamport(&self, deps: &[u32]) -> u64 {
+        deps.iter()
+            .filter_map(|&d| self.node(d))
+            .map(|n| n.change.body.end_counter() + 1)
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Checks a decoded change against the history. Its dependencies must all be stored.
+    pub(crate) fn check(&self, change: &Change, founder: Option<MemberId>) -> Result<Vec<u32>, Rejection> {
+        let body = &change.body;
+        let deps: Vec<u32> = body.deps.iter().filter_map(|h| self.lookup(h)).collect();
+        let expected = self.next_lamport(&deps);
+        if body.lamport != expected {
+            return Err(Rejection::BadLamport {
+                expected,
+                found: body.lamport,
+            });
+        }
+        if deps.is_empty() {
+            // A genesis: accepted only as the first change of an empty history.
+            return if self.nodes.is_empty() {
+                Ok(deps)
+            } else {
+                Err(Rejection::ForeignWorkspace)
+            };
+        }
+        if body.seq > 1 {
+            // The author's previous change must be in the causal past: an author's changes
+            // form a chain (or several, if they forked).
+            let previous = self
+                .by_seq
+                .get(&(body.author, body.seq - 1))
+                .into_iter()
+                .flatten()
+                .any(|&p| deps.contains(&p) || deps.iter().any(|&d| self.is_ancestor(p, d)));
+            if !previous {
+                return Err(Rejection::Structure(
+                    "the author's previous change is not in its causal past",
+                ));
+            }
+        }
+        if founder != Some(body.author) {
+            let frontier = self.auth_frontier_of(&deps);
+            let known = self
+                .adds
+                .get(&body.author)
+                .is_some_and(|adds| adds.iter().any(|&a| self.auth_reaches(a, &frontier)));
+            if !known {
+                return Err(Rejection::UnknownAuthor {
+                    author: body.author,
+                });
+            }
+        }
+        Ok(deps)
+    }
+
+    /// Stores a checked change; returns its index.
+    pub(crate) fn insert(&mut self, change: Change, deps: Vec<u32>) -> u32 {
+        let i = self.nodes.len() as u32;
+        let authority = change.body.ops.iter().any(Op::is_authority);
+        let auth_past = self.auth_frontier_of(&deps);
+        for &d in &deps {
+            if let Some(hash) = self.node(d).map(|n| n.change.hash) {
+                self.heads.remove(&hash);
+            }
+        }
+        self.heads.insert(change.hash);
+        if authority {
+            let auth_heads = std::mem::take(&mut self.auth_heads);
+            let mut kept: Vec<u32> = auth_heads
+                .into_iter()
+                .filter(|&h| !auth_past.contains(&h) && !self.auth_reaches(h, &auth_past))
+                .collect();
+            kept.push(i);
+            self.auth_heads = kept;
+            for op in &change.body.ops {
+                if let Op::AddMember { member, .. } = op {
+                    self.adds.entry(*member).or_default().push(i);
+                }
+            }
+        }
+        self.max_counter = self.max_counter.max(change.body.end_counter());
+        self.by_author.entry(change.body.author).or_default().push(i);
+        let same_seq = self
+            .by_seq
+            .entry((change.body.author, change.body.seq))
+            .or_default();
+        if !same_seq.is_empty() {
+            self.forked.insert(change.body.author);
+        }
+        same_seq.push(i);
+        self.index.insert(change.hash, i);
+        self.nodes.push(Node {
+            change,
+            deps,
+            authority,
+            auth_past,
+        });
+        i
+    }
+
+    /// Every index in canonical order (Lamport counter, then hash): a topological order.
+    pub(crate) fn canonical_order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.nodes.len() as u32).collect();
+        order.sort_by_key(|&i| self.node(i).map(Node::key));
+        order
+    }
+
+    /// The changes not in the causal past of (nor equal to) `known`, in canonical order.
+    pub(crate) fn missing_from(&self, known: &[u32]) -> Vec<u32> {
+        let mut covered = vec![false; self.nodes.len()];
+        let mut stack: Vec<u32> = known.to_vec();
+        while let Some(x) = stack.pop() {
+            match covered.get_mut(x as usize) {
+                Some(c) if !*c => *c = true,
+                _ => continue,
+            }
+            if let Some(n) = self.node(x) {
+                stack.extend(n.deps.iter().copied());
+            }
+        }
+        let mut out: Vec<u32> = covered
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !**c)
+            .map(|(i, _)| i as u32)
+            .collect();
+        out.sort_by_key(|&i| self.node(i).map(Node::key));
+        out
+    }
+
+    /// A sample of this history for sync: each head, then changes reached by following first
+    /// dependencies back 1, 2, 4, 8, ... steps.
+    pub(crate) fn sample(&self) -> Vec<ChangeHash> {
+        let mut out = BTreeSet::new();
+        for head in &self.heads {
+            let Some(mut at) = self.lookup(head) else { continue };
+            let mut step = 1u64;
+            'walk: loop {
+                for _ in 0..step {
+                    match self.node(at).and_then(|n| n.deps.first()) {
+                        Some(&d) => at = d,
+                        None => break 'walk,
+                    }
+                }
+                if let Some(n) = self.node(at) {
+                    out.insert(n.change.hash);
+                }
+                step *= 2;
+            }
+            if let Some(n) = self.node(at) {
+                out.insert(n.change.hash);
+            }
+        }
+        out.into_iter().collect()
+    }
+}

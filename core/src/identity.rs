@@ -1,0 +1,88 @@
+//! Identities: a member is an Ed25519 key pair.
+
+use std::fmt;
+
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+
+use crate::error::KeyError;
+use crate::ids::MemberId;
+
+/// A member's key pair. It signs every change the member makes.
+///
+/// The public half is the member's [`MemberId`]. The secret half can be exported with
+/// [`secret_bytes`](Identity::secret_bytes) and re-imported with
+/// [`from_secret_bytes`](Identity::from_secret_bytes); keep it secret.
+///
+/// ```
+/// use cercle::Identity;
+/// let alice = Identity::generate();
+/// let again = Identity::from_secret_bytes(alice.secret_bytes());
+/// assert_eq!(alice.member_id(), again.member_id());
+/// ```
+#[derive(Clone)]
+pub struct Identity {
+    key: SigningKey,
+}
+
+impl Identity {
+    /// A new identity from the operating system's secure random source.
+    pub fn generate() -> Self {
+        Identity {
+            key: SigningKey::generate(&mut rand_core::OsRng),
+        }
+    }
+
+    /// The identity whose secret key is `bytes`.
+    pub fn from_secret_bytes(bytes: [u8; 32]) -> Self {
+        Identity {
+            key: SigningKey::from_bytes(&bytes),
+        }
+    }
+
+    /// The identity whose secret key is `bytes`, which must be 32 bytes long.
+    ///
+    /// ```
+    /// use cercle::Identity;
+    /// assert!(Identity::from_secret_slice(&[1; 31]).is_err());
+    /// ```
+    pub fn from_secret_slice(bytes: &[u8]) -> Result<Self, KeyError> {
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeyError { len: bytes.len() })?;
+        Ok(Self::from_secret_bytes(array))
+    }
+
+    /// The secret key, for storage by the application.
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    /// The member id (public key) of this identity.
+    pub fn member_id(&self) -> MemberId {
+        MemberId::from_bytes(self.key.verifying_key().to_bytes())
+    }
+
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("member_id", &self.member_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks `signature` on `message` by `author`, refusing malleable signatures and weak keys.
+pub(crate) fn verify(author: &MemberId, message: &[u8], signature: &[u8; 64]) -> bool {
+    let Ok(key) = VerifyingKey::from_bytes(author.as_bytes()) else {
+        return false;
+    };
+    if key.is_weak() {
+        return false;
+    }
+    let signature = ed25519_dalek::Signature::from_bytes(signature);
+    key.verify_strict(message, &signature).is_ok() && key.verify(message, &signature).is_ok()
+}

@@ -1,0 +1,180 @@
+//! Identifiers: members, changes, workspaces and groups.
+//!
+//! Every id is a small `Copy` type with a stable text form (lowercase hexadecimal)
+//! produced by [`Display`](fmt::Display) and read back by [`FromStr`]. The bindings
+//! use exactly this text form, so an id printed by one runtime parses in every other.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ParseIdError;
+
+fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for b in bytes {
+        write!(f, "{b:02x}")?;
+    }
+    Ok(())
+}
+
+fn parse_hex<const N: usize>(kind: &'static str, s: &str) -> Result<[u8; N], ParseIdError> {
+    let bad = |reason| ParseIdError::new(kind, s, reason);
+    if s.len() != 2 * N {
+        return Err(bad("wrong length"));
+    }
+    let mut out = [0u8; N];
+    for (slot, pair) in out.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        match pair {
+            [hi, lo] => match (digit(*hi), digit(*lo)) {
+                (Some(hi), Some(lo)) => *slot = hi << 4 | lo,
+                _ => return Err(bad("not lowercase hexadecimal")),
+            },
+            _ => return Err(bad("wrong length")),
+        }
+    }
+    Ok(out)
+}
+
+macro_rules! hex_id {
+    ($(#[$meta:meta])* $name:ident, $len:expr, $kind:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct $name([u8; $len]);
+
+        impl $name {
+            /// The raw bytes of this id.
+            pub fn as_bytes(&self) -> &[u8; $len] {
+                &self.0
+            }
+
+            /// Builds an id from its raw bytes.
+            pub fn from_bytes(bytes: [u8; $len]) -> Self {
+                Self(bytes)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_hex(f, &self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}(", stringify!($name))?;
+                write_hex(f, &self.0)?;
+                write!(f, ")")
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseIdError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                parse_hex::<$len>($kind, s).map(Self)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ParseIdError;
+
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    };
+}
+
+hex_id!(
+    /// A member of a workspace: the Ed25519 public key that signs their changes.
+    ///
+    /// Its text form is the 64 hexadecimal digits of the key.
+    ///
+    /// ```
+    /// use cercle::{Identity, MemberId};
+    /// let alice = Identity::from_secret_bytes([7; 32]);
+    /// let id: MemberId = alice.member_id().to_string().parse()?;
+    /// assert_eq!(id, alice.member_id());
+    /// # Ok::<(), cercle::ParseIdError>(())
+    /// ```
+    MemberId,
+    32,
+    "member id"
+);
+
+hex_id!(
+    /// The hash (BLAKE3) of a change's canonical encoding: the change's identity.
+    ChangeHash,
+    32,
+    "change hash"
+);
+
+hex_id!(
+    /// A workspace, named after the hash of the genesis change that founded it.
+    WorkspaceId,
+    32,
+    "workspace id"
+);
+
+hex_id!(
+    /// A group (the core team, or an informal working group) inside a workspace.
+    ///
+    /// Derived from the author and the operation counter of the creating operation, so it
+    /// is known the moment the group is created, before the change is sealed.
+    GroupId,
+    16,
+    "group id"
+);
+
+/// The position of an operation in the workspace's causal order: a Lamport counter and
+/// the author. Unique for every honest author; compared counter first, then author.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct OpId {
+    /// Lamport counter of the operation.
+    pub counter: u64,
+    /// Author of the operation.
+    pub author: MemberId,
+}
+
+impl GroupId {
+    /// The id of the group created by the operation `op`.
+    pub(crate) fn derive(op: OpId) -> Self {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"cercle group id v1");
+        hasher.update(op.author.as_bytes());
+        hasher.update(&op.counter.to_le_bytes());
+        let hash = hasher.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(hash.as_bytes().get(..16).unwrap_or(&[0; 16]));
+        GroupId(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_form_round_trips() {
+        let id = ChangeHash::from_bytes([0xab; 32]);
+        let text = id.to_string();
+        assert_eq!(text, "ab".repeat(32));
+        assert_eq!(text.parse::<ChangeHash>().ok(), Some(id));
+    }
+
+    #[test]
+    fn bad_text_is_rejected_with_reason() {
+        let err = "zz".parse::<GroupId>().err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("invalid group id `zz`: wrong length"));
+        let err = "G".repeat(32).parse::<GroupId>().err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("not lowercase hexadecimal")));
+        // multi-byte characters never split or panic
+        assert!("é".repeat(16).parse::<GroupId>().is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! Operations: the edits that changes carry.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{GroupId, MemberId};
+
+/// A member's role in the workspace, from least to most powerful.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Reads everything; writes nothing but their own profile and comments.
+    Guest,
+    /// Creates groups, joins open ones, writes the content of their groups.
+    Member,
+    /// Manages members, guests, less senior admins and every group.
+    Admin,
+    /// Everything; only a more senior owner can remove or demote an owner.
+    Owner,
+}
+
+/// A member's role in a group, from least to most powerful.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum GroupRole {
+    /// Follows the group and comments, writes no content.
+    Observer,
+    /// Creates and edits the group's content.
+    Member,
+    /// Manages the group's settings, members and roles.
+    Lead,
+}
+
+macro_rules! text_enum {
+    ($ty:ident { $($variant:ident => $text:expr),* $(,)? }) => {
+        impl $ty {
+            /// The stable lowercase name used in text forms and by the bindings.
+            pub fn as_str(&self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = crate::error::EditError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($ty::$variant),)*
+                    other => Err(crate::error::EditError::Invalid(format!(
+                        "unknown {} `{}`", stringify!($ty).to_lowercase(), other.chars().take(40).collect::<String>()
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(Role { Guest => "guest", Member => "member", Admin => "admin", Owner => "owner" });
+text_enum!(GroupRole { Observer => "observer", Member => "member", Lead => "lead" });
+
+/// A change to one setting of a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupUpdate {
+    /// Renames the group.
+    Name(String),
+    /// Sets what the group is for.
+    Purpose(String),
+    /// Replaces the group's interest tags.
+    Tags(Vec<String>),
+    /// Opens the group (any workspace member may join) or closes it.
+    Open(bool),
+    /// Archives the group (no more content is written to it) or restores it.
+    Archived(bool),
+}
+
+/// One edit. Changes carry a list of operations, signed together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Op {
+    /// Founds a workspace; only ever the single operation of the genesis change.
+    Genesis {
+        /// The workspace's name.
+        name: String,
+    },
+    /// Adds a member or guest to the workspace.
+    AddMember {
+        /// The new member.
+        member: MemberId,
+        /// Their role.
+        role: Role,
+    },
+    /// Changes a member's workspace role.
+    SetRole {
+        /// The member.
+        member: MemberId,
+        /// Their new role.
+        role: Role,
+    },
+    /// Removes a member from the workspace.
+    RemoveMember {
+        /// The member removed.
+        member: MemberId,
+    },
+    /// The author leaves the workspace.
+    Leave,
+    /// Sets the author's display name.
+    SetProfile {
+        /// The display name.
+        display_name: String,
+    },
+    /// Renames the workspace.
+    RenameWorkspace {
+        /// The new name.
+        name: String,
+    },
+    /// Creates a group led by the author.
+    CreateGroup {
+        /// The group's name.
+        name: String,
+        /// What the group is for.
+        purpose: String,
+        /// Interest tags.
+        tags: Vec<String>,
+        /// Whether any workspace member may join.
+        open: bool,
+    },
+    /// Changes a group's setting.
+    UpdateGroup {
+        /// The group.
+        group: GroupId,
+        /// The new setting.
+        update: GroupUpdate,
+    },
+    /// Adds a member to a group with a role, or changes their role.
+    SetGroupRole {
+        /// The group.
+        group: GroupId,
+        /// The member.
+        member: MemberId,
+        /// Their role in the group.
+        role: GroupRole,
+    },
+    /// Removes a member from a group.
+    RemoveFromGroup {
+        /// The group.
+        group: GroupId,
+        /// The member removed.
+        member: MemberId,
+    },
+    /// The author joins an open group as a member.
+    JoinGroup {
+        /// The group.
+        group: GroupId,
+    },
+    /// The author leaves a group.
+    LeaveGroup {
+        /// The group.
+        group: GroupId,
+    },
+}
+
+impl Op {
+    /// Whether the operation changes who may do what (roles, memberships, group settings).
+    /// Such operations are resolved by the permission engine; the others are content.
+    pub fn is_authority(&self) -> bool {
+        !matches!(self, Op::SetProfile { .. } | Op::RenameWorkspace { .. })
+    }
+}

@@ -1,0 +1,257 @@
+//! The permission resolver: decides which changes are valid.
+//!
+//! The rule, applied to the whole history (and therefore the same on every copy that holds
+//! the same changes):
+//!
+//! 1. Changes are visited in canonical order (Lamport counter, then hash), a topological
+//!    order. A change is valid when its author was allowed to make every one of its
+//!    operations in the state given by the valid authority changes of its causal past.
+//!    Timestamps are never read.
+//! 2. Strong remove: a valid change that removes or demotes a member revokes that member's
+//!    changes made concurrently with it (neither saw the other) that the lowered role would
+//!    not allow. When two changes lower each other's authors, the more senior author wins.
+//!    Revocations are found one removal at a time, most senior author first, and each
+//!    round re-runs step 1, so invalidation is transitive.
+//! 3. If the outcome leaves no owner, the last change (in canonical order) that took an
+//!    owner's role away is ignored, and the resolution runs again.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::authority::{Authority, Lowering, Seniority};
+use crate::history::History;
+use crate::ids::{ChangeHash, MemberId, OpId};
+
+/// Why a change that was stored is ignored: it stays in the history but has no effect.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum IgnoredReason {
+    /// The author lacked the right in the change's causal past.
+    Unauthorized {
+        /// The refusal, in words.
+        reason: String,
+    },
+    /// The author's rights were removed or lowered by a concurrent change.
+    Revoked {
+        /// The removal or demotion that revoked it.
+        by: ChangeHash,
+    },
+    /// Ignored so that the workspace keeps at least one owner.
+    KeepsOwner,
+}
+
+impl std::fmt::Display for IgnoredReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IgnoredReason::Unauthorized { reason } => write!(f, "unauthorized: {reason}"),
+            IgnoredReason::Revoked { by } => write!(
+                f,
+                "revoked: the author was removed or demoted concurrently by change `{by}`"
+            ),
+            IgnoredReason::KeepsOwner => {
+                write!(f, "ignored so that the workspace keeps an owner")
+            }
+        }
+    }
+}
+
+/// The outcome of a resolution: a verdict per change (by index) and the authority state.
+#[derive(Clone, Debug)]
+pub(crate) struct Resolution {
+    pub(crate) ignored: Vec<Option<IgnoredReason>>,
+    pub(crate) authority: Authority,
+}
+
+struct Pass {
+    ignored: Vec<Option<IgnoredReason>>,
+    authority: Authority,
+    /// Valid changes that lowered someone, with the author's seniority at that point.
+    lowerings: Vec<(u32, Option<Seniority>, Vec<Lowering>)>,
+}
+
+/// The genesis op id of a history.
+fn genesis(h: &History) -> Option<(u32, MemberId)> {
+    let node = h.node(0)?;
+    Some((0, node.author()))
+}
+
+/// The authority state of the valid authority changes strictly in the past of `c`.
+pub(crate) fn state_at(h: &History, c: u32, ignored: &[Option<IgnoredReason>]) -> Option<Authority> {
+    let (g, founder) = genesis(h)?;
+    let mut ancestors: Vec<u32> = h
+        .auth_ancestors(c)
+        .into_iter()
+        .filter(|&a| a != g && matches!(ignored.get(a as usize), Some(None)))
+        .collect();
+    ancestors.sort_by_key(|&a| h.node(a).map(|n| n.key()));
+    let mut state = Authority::genesis(founder, g, OpId { counter: 1, author: founder });
+    for a in ancestors {
+        if let Some(n) = h.node(a) {
+            state.apply_all(n.author(), a, n.lamport(), n.ops(), &|x| h.auth_in_past(x, a));
+        }
+    }
+    Some(state)
+}
+
+fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> Option<Pass> {
+    let (g, founder) = genesis(h)?;
+    let mut ignored: Vec<Option<IgnoredReason>> = vec![None; h.len()];
+    let mut running = Authority::genesis(founder, g, OpId { counter: 1, author: founder });
+    let mut frontier: Vec<u32> = vec![g];
+    let mut lowerings = Vec::new();
+    for &c in order {
+        if c == g {
+            continue;
+        }
+        let Some(node) = h.node(c) else { continue };
+        if let Some(reason) = revoked.get(&c) {
+            if let Some(slot) = ignored.get_mut(c as usize) {
+                *slot = Some(reason.clone());
+            }
+            continue;
+        }
+        let past = |x: u32| h.auth_in_past(x, c);
+        let in_past = frontier.iter().all(|&f| h.auth_reaches(f, &node.auth_past));
+        let author = node.author();
+        let (lamport, ops) = (node.lamport(), node.ops());
+        let (verdict, lowered, seniority) = if in_past {
+            let seniority = running.seniority(&author);
+            if node.authority {
+                let lowered = running.lowerings(author, c, lamport, ops, &past);
+                (running.step_all(author, c, lamport, ops, &past), lowered, seniority)
+            } else {
+                (running.check_all(author, c, lamport, ops, &past), Vec::new(), seniority)
+            }
+        } else {
+            let mut state = state_at(h, c, &ignored)?;
+            let seniority = state.seniority(&author);
+            let lowered = if node.authority {
+                state.lowerings(author, c, lamport, ops, &past)
+            } else {
+                Vec::new()
+            };
+            let verdict = state.step_all(author, c, lamport, ops, &past);
+            if verdict.is_ok() && node.authority {
+                running.apply_all(author, c, lamport, ops, &past);
+            }
+            (verdict, lowered, seniority)
+        };
+        match verdict {
+            Err(e) => {
+                if let Some(slot) = ignored.get_mut(c as usize) {
+                    *slot = Some(IgnoredReason::Unauthorized {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            Ok(()) if node.authority => {
+                frontier.retain(|&f| !h.auth_reaches(f, &node.auth_past));
+                frontier.push(c);
+                if !lowered.is_empty() {
+                    lowerings.push((c, seniority, lowered));
+                }
+            }
+            Ok(()) => {}
+        }
+    }
+    Some(Pass {
+        ignored,
+        authority: running,
+        lowerings,
+    })
+}
+
+/// The changes of `member` concurrent with `r` (neither in the other's past).
+fn concurrent_changes_of(h: &History, member: &MemberId, r: u32) -> Vec<u32> {
+    let forked = h.is_forked(member);
+    let mut mine: Vec<u32> = h.changes_by(member).to_vec();
+    mine.sort_by_key(|&c| std::cmp::Reverse(h.node(c).map(|n| (n.change.body.seq, n.key()))));
+    let mut out = Vec::new();
+    for c in mine {
+        if c == r || h.auth_in_past(r, c) {
+            continue;
+        }
+        if h.is_ancestor(c, r) {
+            if forked {
+                continue;
+            }
+            // Without forks the author's changes form one chain: all earlier ones are in
+            // the past of `r` too.
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The first removal (most senior author first) that revokes concurrent changes, with them.
+fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
+    let mut candidates: Vec<&(u32, Option<Seniority>, Vec<Lowering>)> = p.lowerings.iter().collect();
+    candidates.sort_by_key(|(r, s, _)| (*s, h.node(*r).map(|n| n.key())));
+    for (r, r_seniority, lowered) in candidates {
+        let r_author = h.node(*r)?.author();
+        let mut victims = Vec::new();
+        for low in lowered {
+            for c in concurrent_changes_of(h, &low.member, *r) {
+                if !matches!(p.ignored.get(c as usize), Some(None)) || victims.contains(&c) {
+                    continue;
+                }
+                let Some(node) = h.node(c) else { continue };
+                let Some(mut state) = state_at(h, c, &p.ignored) else { continue };
+                let past = |x: u32| h.auth_in_past(x, c);
+                if node.authority {
+                    // Mutual lowering: the more senior author keeps their change.
+                    let theirs = state.lowerings(node.author(), c, node.lamport(), node.ops(), &past);
+                    let c_seniority = state.seniority(&node.author());
+                    if theirs.iter().any(|l| l.member == r_author) && c_seniority < *r_seniority {
+                        continue;
+                    }
+                }
+                state.cap(low);
+                if state
+                    .step_all(node.author(), c, node.lamport(), node.ops(), &past)
+                    .is_err()
+                {
+                    victims.push(c);
+                }
+            }
+        }
+        if !victims.is_empty() {
+            return Some((*r, victims));
+        }
+    }
+    None
+}
+
+/// Resolves the validity of every change in the history.
+pub(crate) fn resolve(h: &History) -> Option<Resolution> {
+    let order = h.canonical_order();
+    let mut revoked: BTreeMap<u32, IgnoredReason> = BTreeMap::new();
+    loop {
+        let p = pass(h, &order, &revoked)?;
+        if let Some((r, victims)) = find_revocations(h, &p) {
+            let by = h.node(r)?.change.hash;
+            for v in victims {
+                revoked.insert(v, IgnoredReason::Revoked { by });
+            }
+            continue;
+        }
+        if p.authority.owners() == 0 {
+            let last = p
+                .lowerings
+                .iter()
+                .filter(|(_, _, l)| l.iter().any(|l| l.was_owner))
+                .map(|(c, _, _)| *c)
+                .max_by_key(|&c| h.node(c).map(|n| n.key()));
+            if let Some(c) = last {
+                revoked.insert(c, IgnoredReason::KeepsOwner);
+                continue;
+            }
+        }
+        return Some(Resolution {
+            ignored: p.ignored,
+            authority: p.authority,
+        });
+    }
+}
