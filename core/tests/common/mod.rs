@@ -1,0 +1,68 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use cercle::{Identity, SteppingClock, SyncState, Workspace};
+
+/// A deterministic identity.
+pub fn id(n: u8) -> Identity {
+    Identity::from_secret_bytes([n; 32])
+}
+
+pub fn clock() -> Arc<SteppingClock> {
+    Arc::new(SteppingClock::new(
+        "2010-02-23T12:25:00Z".parse().unwrap(),
+        1000,
+    ))
+}
+
+/// A workspace founded by identity 1.
+pub fn founded() -> Workspace {
+    Workspace::create_with_clock(id(1), "Juste à temps", clock())
+}
+
+/// A copy of `ws` for identity `n`.
+pub fn copy_for(ws: &mut Workspace, n: u8) -> Workspace {
+    Workspace::load_with_clock(id(n), &ws.save(), clock()).unwrap()
+}
+
+/// Runs the sync protocol between two copies until both are silent; returns the number
+/// of messages and bytes exchanged.
+pub fn sync(a: &mut Workspace, b: &mut Workspace) -> (usize, usize) {
+    let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
+    let (mut messages, mut bytes) = (0, 0);
+    for _ in 0..20 {
+        let m1 = a.generate_sync_message(&mut sa);
+        if let Some(m) = &m1 {
+            messages += 1;
+            bytes += m.len();
+            b.receive_sync_message(&mut sb, m).unwrap();
+        }
+        let m2 = b.generate_sync_message(&mut sb);
+        if let Some(m) = &m2 {
+            messages += 1;
+            bytes += m.len();
+            a.receive_sync_message(&mut sa, m).unwrap();
+        }
+        if m1.is_none() && m2.is_none() {
+            return (messages, bytes);
+        }
+    }
+    panic!("sync did not converge in 20 rounds");
+}
+
+/// Everything observable about a workspace's state, for comparisons.
+pub fn state(ws: &mut Workspace) -> String {
+    format!(
+        "{}\n{:?}\n{:?}\n{:?}\n{:?}",
+        ws.name(),
+        ws.heads(),
+        ws.members(),
+        ws.groups(),
+        ws.changes()
+            .iter()
+            .map(|c| (c.hash, c.status.clone()))
+            .collect::<Vec<_>>()
+    )
+}
