@@ -12,6 +12,8 @@ mod identity;
 mod ids;
 mod model;
 mod op;
+#[doc(hidden)]
+pub mod reference;
 mod resolve;
 mod sync;
 mod workspace;

@@ -689,6 +689,19 @@ impl Workspace {
         )
     }
 
+    /// Encodes the listed stored changes (unknown hashes are skipped) in canonical order,
+    /// in the format [`apply`](Workspace::apply) reads: for forwarding single changes.
+    pub fn encode_changes(&self, hashes: &[ChangeHash]) -> Vec<u8> {
+        let mut idx: Vec<u32> = hashes.iter().filter_map(|h| self.history.lookup(h)).collect();
+        idx.sort_by_key(|&i| self.history.node(i).map(|n| n.key()));
+        idx.dedup();
+        codec::encode_changes(
+            idx.iter()
+                .filter_map(|&i| self.history.node(i))
+                .map(|n| n.change.bytes.as_slice()),
+        )
+    }
+
     /// Applies changes saved or sent by another copy. Every change is verified (encoding,
     /// hash, signature, author known in its causal past); changes whose dependencies are
     /// missing wait and are applied when they arrive; duplicates are no-ops. If anything is

@@ -53,6 +53,8 @@ pub fn sync(a: &mut Workspace, b: &mut Workspace) -> (usize, usize) {
 }
 
 /// Everything observable about a workspace's state, for comparisons.
+pub mod gen;
+
 pub fn state(ws: &mut Workspace) -> String {
     format!(
         "{}\n{:?}\n{:?}\n{:?}\n{:?}",

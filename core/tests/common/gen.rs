@@ -1,0 +1,144 @@
+//! Random histories: several copies editing offline, committing and merging.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use cercle::{GroupRole, GroupUpdate, MemberId, NewGroup, Role, Workspace};
+use proptest::prelude::*;
+
+use super::{clock, id};
+
+/// Copies are held by identities 1..=COPIES; members 2..=6 can be added.
+pub const COPIES: usize = 4;
+
+#[derive(Clone, Debug)]
+pub enum Edit {
+    Add(u8, u8),
+    SetRole(u8, u8),
+    Remove(u8),
+    Leave,
+    CreateGroup(u8, bool),
+    Join(u8),
+    SetGroupRole(u8, u8, u8),
+    RemoveFromGroup(u8, u8),
+    Archive(u8, bool),
+    Rename(u8),
+    Profile(u8),
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    Edit(usize, Edit),
+    Commit(usize),
+    Merge(usize, usize),
+}
+
+fn role(n: u8) -> Role {
+    [Role::Guest, Role::Member, Role::Admin, Role::Owner][n as usize % 4]
+}
+
+fn group_role(n: u8) -> GroupRole {
+    [GroupRole::Observer, GroupRole::Member, GroupRole::Lead][n as usize % 3]
+}
+
+fn member(n: u8) -> MemberId {
+    id(2 + n % 5).member_id()
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        3 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Edit::Add(a, b)),
+        2 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Edit::SetRole(a, b)),
+        2 => any::<u8>().prop_map(Edit::Remove),
+        1 => Just(Edit::Leave),
+        2 => (any::<u8>(), any::<bool>()).prop_map(|(a, b)| Edit::CreateGroup(a, b)),
+        2 => any::<u8>().prop_map(Edit::Join),
+        2 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(a, b, c)| Edit::SetGroupRole(a, b, c)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Edit::RemoveFromGroup(a, b)),
+        1 => (any::<u8>(), any::<bool>()).prop_map(|(a, b)| Edit::Archive(a, b)),
+        1 => any::<u8>().prop_map(Edit::Rename),
+        1 => any::<u8>().prop_map(Edit::Profile),
+    ]
+}
+
+pub fn actions(max: usize) -> impl Strategy<Value = Vec<Action>> {
+    let action = prop_oneof![
+        6 => (0..COPIES, edit()).prop_map(|(c, e)| Action::Edit(c, e)),
+        3 => (0..COPIES).prop_map(Action::Commit),
+        2 => (0..COPIES, 0..COPIES).prop_map(|(a, b)| Action::Merge(a, b)),
+    ];
+    proptest::collection::vec(action, 1..max)
+}
+
+/// Initial roles of members 2..=COPIES, chosen by the test.
+pub fn setup() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(0u8..3, COPIES - 1)
+}
+
+fn apply_edit(ws: &mut Workspace, e: &Edit) {
+    let groups = ws.groups();
+    let group = |n: u8| groups.get(n as usize % groups.len().max(1)).map(|g| g.id);
+    // Refused edits are part of the game: they must change nothing.
+    let _ = match e {
+        Edit::Add(m, r) => ws.add_member(member(*m), role(*r)),
+        Edit::SetRole(m, r) => ws.set_role(member(*m), role(*r)),
+        Edit::Remove(m) => ws.remove_member(member(*m)),
+        Edit::Leave => ws.leave(),
+        Edit::CreateGroup(n, open) => ws.create_group(NewGroup::new(format!("g{n}")).open(*open)).map(drop),
+        Edit::Join(g) => match group(*g) {
+            Some(g) => ws.join_group(g),
+            None => Ok(()),
+        },
+        Edit::SetGroupRole(g, m, r) => match group(*g) {
+            Some(g) => ws.set_group_role(g, member(*m), group_role(*r)),
+            None => Ok(()),
+        },
+        Edit::RemoveFromGroup(g, m) => match group(*g) {
+            Some(g) => ws.remove_from_group(g, member(*m)),
+            None => Ok(()),
+        },
+        Edit::Archive(g, a) => match group(*g) {
+            Some(g) => ws.update_group(g, GroupUpdate::Archived(*a)),
+            None => Ok(()),
+        },
+        Edit::Rename(n) => ws.rename(&format!("name {n}")),
+        Edit::Profile(n) => ws.set_display_name(&format!("person {n}")),
+    };
+}
+
+/// Runs the actions on COPIES copies; every copy ends committed.
+pub fn run(setup: &[u8], actions: &[Action]) -> Vec<Workspace> {
+    let mut founder = Workspace::create_with_clock(id(1), "Juste à temps", clock());
+    for (i, r) in setup.iter().enumerate() {
+        let _ = founder.add_member(id(2 + i as u8).member_id(), role(*r));
+    }
+    let base = founder.save();
+    let mut copies = vec![founder];
+    for n in 2..=COPIES as u8 {
+        copies.push(Workspace::load_with_clock(id(n), &base, clock()).unwrap());
+    }
+    for a in actions {
+        match a {
+            Action::Edit(c, e) => apply_edit(&mut copies[*c], e),
+            Action::Commit(c) => {
+                copies[*c].commit();
+            }
+            Action::Merge(a, b) if a != b => {
+                let bytes = copies[*a].save();
+                copies[*b].apply(&bytes).unwrap();
+            }
+            Action::Merge(..) => {}
+        }
+    }
+    for c in &mut copies {
+        c.commit();
+    }
+    copies
+}
+
+/// One copy holding every change of `copies`.
+pub fn union(copies: &mut [Workspace]) -> Workspace {
+    let mut all = Workspace::load_with_clock(id(1), &copies[0].save(), clock()).unwrap();
+    for c in copies.iter_mut() {
+        all.apply(&c.save()).unwrap();
+    }
+    all
+}
