@@ -154,7 +154,10 @@ impl Authority {
 
     /// The member's workspace role, if they are a member.
     pub(crate) fn role(&self, member: &MemberId) -> Option<Role> {
-        let role = self.members.get(member).and_then(|m| m.register.effective());
+        let role = self
+            .members
+            .get(member)
+            .and_then(|m| m.register.effective());
         let over = self
             .overrides
             .iter()
@@ -179,9 +182,7 @@ impl Authority {
             .find(|(s, m, _)| *s == Scope::Group(*group) && m == member);
         match over {
             Some((_, _, cap)) => match (role, cap) {
-                (Some(r), Some(cap)) if (r as u8) > *cap => {
-                    GROUP_ROLES.get(*cap as usize).copied()
-                }
+                (Some(r), Some(cap)) if (r as u8) > *cap => GROUP_ROLES.get(*cap as usize).copied(),
                 (_, None) => None,
                 (r, _) => r,
             },
@@ -225,9 +226,7 @@ impl Authority {
     }
 
     pub(crate) fn owners(&self) -> usize {
-        self.members()
-            .filter(|(_, r)| *r == Role::Owner)
-            .count()
+        self.members().filter(|(_, r)| *r == Role::Owner).count()
     }
 
     /// May `member` manage `group` (settings, members, roles)?
@@ -238,7 +237,12 @@ impl Authority {
     }
 
     /// Whether `author` has authority over `target`'s current role (to remove or demote).
-    fn check_over(&self, author: &MemberId, target: &MemberId, action: &str) -> Result<(), EditError> {
+    fn check_over(
+        &self,
+        author: &MemberId,
+        target: &MemberId,
+        action: &str,
+    ) -> Result<(), EditError> {
         let ra = self.role(author);
         let rt = self.role(target);
         let ok = match rt {
@@ -264,7 +268,13 @@ impl Authority {
     }
 
     /// Whether `author` may give `role` to `target` (a new or existing member).
-    fn check_grant(&self, author: &MemberId, target: &MemberId, role: Role, action: &str) -> Result<(), EditError> {
+    fn check_grant(
+        &self,
+        author: &MemberId,
+        target: &MemberId,
+        role: Role,
+        action: &str,
+    ) -> Result<(), EditError> {
         let ra = self.role(author);
         let ok = match role {
             Role::Owner => ra == Some(Role::Owner),
@@ -280,15 +290,26 @@ impl Authority {
         }
         let reason = match role {
             Role::Owner => "only an owner may grant the owner role",
-            Role::Admin => "only an owner, or an admin over a less senior member, may grant the admin role",
+            Role::Admin => {
+                "only an owner, or an admin over a less senior member, may grant the admin role"
+            }
             _ => "only owners and admins manage members",
         };
         Err(deny(*author, action, reason))
     }
 
-    fn check_keeps_owner(&self, author: &MemberId, target: &MemberId, action: &str) -> Result<(), EditError> {
+    fn check_keeps_owner(
+        &self,
+        author: &MemberId,
+        target: &MemberId,
+        action: &str,
+    ) -> Result<(), EditError> {
         if self.role(target) == Some(Role::Owner) && self.owners() <= 1 {
-            return Err(deny(*author, action, "the workspace must keep at least one owner"));
+            return Err(deny(
+                *author,
+                action,
+                "the workspace must keep at least one owner",
+            ));
         }
         Ok(())
     }
@@ -318,7 +339,13 @@ impl Authority {
         }
     }
 
-    fn assign_group_role(&mut self, ctx: &Ctx<'_>, group: GroupId, member: MemberId, role: Option<GroupRole>) {
+    fn assign_group_role(
+        &mut self,
+        ctx: &Ctx<'_>,
+        group: GroupId,
+        member: MemberId,
+        role: Option<GroupRole>,
+    ) {
         if let Some(g) = self.groups.get_mut(&group) {
             g.members
                 .entry(member)
@@ -344,7 +371,12 @@ impl Authority {
             }
             Op::RemoveMember { member } => self.assign_role(ctx, *member, None),
             Op::Leave => self.assign_role(ctx, a, None),
-            Op::CreateGroup { name, purpose, tags, open } => {
+            Op::CreateGroup {
+                name,
+                purpose,
+                tags,
+                open,
+            } => {
                 let id = GroupId::derive(ctx.op);
                 self.groups.entry(id).or_insert_with(|| GroupState {
                     created: ctx.op,
@@ -368,11 +400,17 @@ impl Authority {
                     }
                 }
             }
-            Op::SetGroupRole { group, member, role } => {
-                self.assign_group_role(ctx, *group, *member, Some(*role))
+            Op::SetGroupRole {
+                group,
+                member,
+                role,
+            } => self.assign_group_role(ctx, *group, *member, Some(*role)),
+            Op::RemoveFromGroup { group, member } => {
+                self.assign_group_role(ctx, *group, *member, None)
             }
-            Op::RemoveFromGroup { group, member } => self.assign_group_role(ctx, *group, *member, None),
-            Op::JoinGroup { group } => self.assign_group_role(ctx, *group, a, Some(GroupRole::Member)),
+            Op::JoinGroup { group } => {
+                self.assign_group_role(ctx, *group, a, Some(GroupRole::Member))
+            }
             Op::LeaveGroup { group } => self.assign_group_role(ctx, *group, a, None),
             Op::Genesis { .. } | Op::SetProfile { .. } | Op::RenameWorkspace { .. } => {}
         }
@@ -382,7 +420,9 @@ impl Authority {
     pub(crate) fn check(&self, ctx: &Ctx<'_>, op: &Op) -> Result<(), EditError> {
         let a = ctx.author;
         if matches!(op, Op::Genesis { .. }) {
-            return Err(EditError::Invalid("a workspace has only one genesis".into()));
+            return Err(EditError::Invalid(
+                "a workspace has only one genesis".into(),
+            ));
         }
         let Some(ra) = self.role(&a) else {
             return Err(deny(a, describe(op), "not a member of the workspace"));
@@ -392,7 +432,9 @@ impl Authority {
             Op::AddMember { member, role } => {
                 let action = describe(op);
                 if self.role(member).is_some() {
-                    return Err(EditError::Invalid(format!("`{member}` is already a member")));
+                    return Err(EditError::Invalid(format!(
+                        "`{member}` is already a member"
+                    )));
                 }
                 self.check_grant(&a, member, *role, &action)?;
             }
@@ -418,7 +460,11 @@ impl Authority {
             Op::SetProfile { .. } => {}
             Op::RenameWorkspace { .. } => {
                 if ra < Role::Admin {
-                    return Err(deny(a, "rename the workspace", "only owners and admins rename the workspace"));
+                    return Err(deny(
+                        a,
+                        "rename the workspace",
+                        "only owners and admins rename the workspace",
+                    ));
                 }
             }
             Op::CreateGroup { .. } => {
@@ -433,13 +479,25 @@ impl Authority {
             Op::UpdateGroup { group, .. } => {
                 self.group(group)?;
                 if !self.may_manage_group(&a, group) {
-                    return Err(deny(a, describe(op), "only the group's leads and workspace owners and admins manage a group"));
+                    return Err(deny(
+                        a,
+                        describe(op),
+                        "only the group's leads and workspace owners and admins manage a group",
+                    ));
                 }
             }
-            Op::SetGroupRole { group, member, role } => {
+            Op::SetGroupRole {
+                group,
+                member,
+                role,
+            } => {
                 self.group(group)?;
                 if !self.may_manage_group(&a, group) {
-                    return Err(deny(a, describe(op), "only the group's leads and workspace owners and admins manage a group"));
+                    return Err(deny(
+                        a,
+                        describe(op),
+                        "only the group's leads and workspace owners and admins manage a group",
+                    ));
                 }
                 match self.role(member) {
                     None => return Err(EditError::NoSuchMember(*member)),
@@ -454,10 +512,16 @@ impl Authority {
             Op::RemoveFromGroup { group, member } => {
                 let g = self.group(group)?;
                 if g.role_of(member).is_none() {
-                    return Err(EditError::Invalid(format!("`{member}` is not in group `{group}`")));
+                    return Err(EditError::Invalid(format!(
+                        "`{member}` is not in group `{group}`"
+                    )));
                 }
                 if !self.may_manage_group(&a, group) {
-                    return Err(deny(a, describe(op), "only the group's leads and workspace owners and admins manage a group"));
+                    return Err(deny(
+                        a,
+                        describe(op),
+                        "only the group's leads and workspace owners and admins manage a group",
+                    ));
                 }
             }
             Op::JoinGroup { group } => {
@@ -484,7 +548,14 @@ impl Authority {
 
     /// Applies every operation of a change in order; on the first refusal the state is
     /// restored and the refusal returned.
-    pub(crate) fn step_all(&mut self, author: MemberId, change: u32, lamport: u64, ops: &[Op], past: &dyn Fn(u32) -> bool) -> Result<(), EditError> {
+    pub(crate) fn step_all(
+        &mut self,
+        author: MemberId,
+        change: u32,
+        lamport: u64,
+        ops: &[Op],
+        past: &dyn Fn(u32) -> bool,
+    ) -> Result<(), EditError> {
         let snapshot = (ops.len() > 1 && ops.iter().any(Op::is_authority)).then(|| self.clone());
         for (i, op) in ops.iter().enumerate() {
             let ctx = Ctx {
@@ -507,7 +578,14 @@ impl Authority {
     }
 
     /// Checks every operation of a content change (which changes no role) against the matrix.
-    pub(crate) fn check_all(&self, author: MemberId, change: u32, lamport: u64, ops: &[Op], past: &dyn Fn(u32) -> bool) -> Result<(), EditError> {
+    pub(crate) fn check_all(
+        &self,
+        author: MemberId,
+        change: u32,
+        lamport: u64,
+        ops: &[Op],
+        past: &dyn Fn(u32) -> bool,
+    ) -> Result<(), EditError> {
         for (i, op) in ops.iter().enumerate() {
             let ctx = Ctx {
                 author,
@@ -524,7 +602,14 @@ impl Authority {
     }
 
     /// Applies every operation of a change already judged valid.
-    pub(crate) fn apply_all(&mut self, author: MemberId, change: u32, lamport: u64, ops: &[Op], past: &dyn Fn(u32) -> bool) {
+    pub(crate) fn apply_all(
+        &mut self,
+        author: MemberId,
+        change: u32,
+        lamport: u64,
+        ops: &[Op],
+        past: &dyn Fn(u32) -> bool,
+    ) {
         for (i, op) in ops.iter().enumerate() {
             let ctx = Ctx {
                 author,
@@ -540,7 +625,14 @@ impl Authority {
     }
 
     /// The lowerings `ops` would cause if applied to `self` (which is left unchanged).
-    pub(crate) fn lowerings(&self, author: MemberId, change: u32, lamport: u64, ops: &[Op], past: &dyn Fn(u32) -> bool) -> Vec<Lowering> {
+    pub(crate) fn lowerings(
+        &self,
+        author: MemberId,
+        change: u32,
+        lamport: u64,
+        ops: &[Op],
+        past: &dyn Fn(u32) -> bool,
+    ) -> Vec<Lowering> {
         let mut after = self.clone();
         if after.step_all(author, change, lamport, ops, past).is_err() {
             return Vec::new();
@@ -601,7 +693,11 @@ pub(crate) fn describe(op: &Op) -> String {
         Op::RenameWorkspace { .. } => "rename the workspace".into(),
         Op::CreateGroup { .. } => "create a group".into(),
         Op::UpdateGroup { group, .. } => format!("change the settings of group `{group}`"),
-        Op::SetGroupRole { group, member, role } => {
+        Op::SetGroupRole {
+            group,
+            member,
+            role,
+        } => {
             format!("make `{member}` {role} of group `{group}`")
         }
         Op::RemoveFromGroup { group, member } => format!("remove `{member}` from group `{group}`"),

@@ -60,7 +60,8 @@ pub(crate) fn decode_exact<'a, T>(what: &'static str, bytes: &'a [u8]) -> Result
 where
     T: Deserialize<'a> + Serialize,
 {
-    let (value, rest) = postcard::take_from_bytes::<T>(bytes).map_err(|e| postcard_error(what, e))?;
+    let (value, rest) =
+        postcard::take_from_bytes::<T>(bytes).map_err(|e| postcard_error(what, e))?;
     if !rest.is_empty() {
         return Err(DecodeError::TrailingBytes {
             what,
@@ -108,7 +109,8 @@ impl Change {
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, (ChangeHash, Rejection)> {
         let hash = hash_bytes(bytes);
         let wire: Wire<'_> = decode_exact("change", bytes).map_err(|e| (hash, e.into()))?;
-        let body: ChangeBody = decode_exact("change body", wire.body).map_err(|e| (hash, e.into()))?;
+        let body: ChangeBody =
+            decode_exact("change body", wire.body).map_err(|e| (hash, e.into()))?;
         let Ok(signature) = <[u8; 64]>::try_from(wire.signature) else {
             return Err((hash, DecodeError::Malformed { what: "signature" }.into()));
         };
@@ -121,17 +123,25 @@ impl Change {
             ));
         }
         if !body.deps.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
-            return Err((hash, Rejection::Structure("dependencies are not sorted and distinct")));
+            return Err((
+                hash,
+                Rejection::Structure("dependencies are not sorted and distinct"),
+            ));
         }
         let genesis = body.ops.iter().any(|op| matches!(op, Op::Genesis { .. }));
         if body.deps.is_empty() != genesis || (genesis && body.ops.len() != 1) {
             return Err((
                 hash,
-                Rejection::Structure("only a genesis change, made of the genesis alone, has no dependencies"),
+                Rejection::Structure(
+                    "only a genesis change, made of the genesis alone, has no dependencies",
+                ),
             ));
         }
         if body.seq == 0 || body.lamport == 0 {
-            return Err((hash, Rejection::Structure("sequence numbers and counters start at 1")));
+            return Err((
+                hash,
+                Rejection::Structure("sequence numbers and counters start at 1"),
+            ));
         }
         if body.lamport.checked_add(body.ops.len() as u64).is_none() {
             return Err((hash, Rejection::Structure("counter overflow")));

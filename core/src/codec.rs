@@ -16,7 +16,11 @@ pub const FORMAT_VERSION: u8 = 1;
 pub(crate) const CHANGES_MAGIC: &[u8; 4] = b"CRCL";
 pub(crate) const SYNC_MAGIC: &[u8; 4] = b"CRCS";
 
-fn header<'a>(magic: &[u8; 4], expected: &'static str, bytes: &'a [u8]) -> Result<&'a [u8], DecodeError> {
+fn header<'a>(
+    magic: &[u8; 4],
+    expected: &'static str,
+    bytes: &'a [u8],
+) -> Result<&'a [u8], DecodeError> {
     let Some((found, rest)) = bytes.split_first_chunk::<4>() else {
         return Err(if magic.starts_with(bytes) {
             DecodeError::Truncated { what: expected }

@@ -21,7 +21,11 @@ impl ParseIdError {
     pub(crate) fn new(kind: &'static str, input: &str, reason: &'static str) -> Self {
         // Keep error messages short even for huge inputs.
         let input: String = input.chars().take(80).collect();
-        ParseIdError { kind, input, reason }
+        ParseIdError {
+            kind,
+            input,
+            reason,
+        }
     }
 
     /// What kind of id was expected (`member id`, `change hash`, ...).

@@ -207,14 +207,18 @@ impl History {
 
     /// Whether authority change `a` is strictly in the causal past of change `c`.
     pub(crate) fn auth_in_past(&self, a: u32, c: u32) -> bool {
-        self.node(c).is_some_and(|n| self.auth_reaches(a, &n.auth_past))
+        self.node(c)
+            .is_some_and(|n| self.auth_reaches(a, &n.auth_past))
     }
 
     /// All authority changes in the causal past of `c` (strictly), in no particular order.
     pub(crate) fn auth_ancestors(&self, c: u32) -> Vec<u32> {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
-        let mut stack: Vec<u32> = self.node(c).map(|n| n.auth_past.to_vec()).unwrap_or_default();
+        let mut stack: Vec<u32> = self
+            .node(c)
+            .map(|n| n.auth_past.to_vec())
+            .unwrap_or_default();
         while let Some(x) = stack.pop() {
             if !seen.insert(x) {
                 continue;
@@ -261,7 +265,11 @@ impl History {
     }
 
     /// Checks a decoded change against the history. Its dependencies must all be stored.
-    pub(crate) fn check(&self, change: &Change, founder: Option<MemberId>) -> Result<Vec<u32>, Rejection> {
+    pub(crate) fn check(
+        &self,
+        change: &Change,
+        founder: Option<MemberId>,
+    ) -> Result<Vec<u32>, Rejection> {
         let body = &change.body;
         let deps: Vec<u32> = body.deps.iter().filter_map(|h| self.lookup(h)).collect();
         let expected = self.next_lamport(&deps);
@@ -335,7 +343,10 @@ impl History {
             }
         }
         self.max_counter = self.max_counter.max(change.body.end_counter());
-        self.by_author.entry(change.body.author).or_default().push(i);
+        self.by_author
+            .entry(change.body.author)
+            .or_default()
+            .push(i);
         let same_seq = self
             .by_seq
             .entry((change.body.author, change.body.seq))
@@ -389,7 +400,9 @@ impl History {
     pub(crate) fn sample(&self) -> Vec<ChangeHash> {
         let mut out = BTreeSet::new();
         for head in &self.heads {
-            let Some(mut at) = self.lookup(head) else { continue };
+            let Some(mut at) = self.lookup(head) else {
+                continue;
+            };
             let mut step = 1u64;
             'walk: loop {
                 for _ in 0..step {

@@ -172,7 +172,11 @@ mod tests {
     fn bad_text_is_rejected_with_reason() {
         let err = "zz".parse::<GroupId>().err().map(|e| e.to_string());
         assert_eq!(err.as_deref(), Some("invalid group id `zz`: wrong length"));
-        let err = "G".repeat(32).parse::<GroupId>().err().map(|e| e.to_string());
+        let err = "G"
+            .repeat(32)
+            .parse::<GroupId>()
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("not lowercase hexadecimal")));
         // multi-byte characters never split or panic
         assert!("é".repeat(16).parse::<GroupId>().is_err());

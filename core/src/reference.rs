@@ -19,15 +19,33 @@ struct Graph<'a> {
 
 impl Graph<'_> {
     fn past(&self, a: u32, c: u32) -> bool {
-        self.ancestors.get(c as usize).is_some_and(|s| s.contains(&a))
+        self.ancestors
+            .get(c as usize)
+            .is_some_and(|s| s.contains(&a))
     }
 
-    fn state_at(&self, c: u32, ignored: &[Option<IgnoredReason>], order: &[u32]) -> Option<Authority> {
+    fn state_at(
+        &self,
+        c: u32,
+        ignored: &[Option<IgnoredReason>],
+        order: &[u32],
+    ) -> Option<Authority> {
         let founder = self.nodes.first()?.author();
-        let mut state = Authority::genesis(founder, 0, OpId { counter: 1, author: founder });
+        let mut state = Authority::genesis(
+            founder,
+            0,
+            OpId {
+                counter: 1,
+                author: founder,
+            },
+        );
         for &a in order {
             let n = self.nodes.get(a as usize)?;
-            if a != 0 && n.authority && self.past(a, c) && matches!(ignored.get(a as usize), Some(None)) {
+            if a != 0
+                && n.authority
+                && self.past(a, c)
+                && matches!(ignored.get(a as usize), Some(None))
+            {
                 state.apply_all(n.author(), a, n.lamport(), n.ops(), &|x| self.past(x, a));
             }
         }
@@ -63,15 +81,21 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
                 }
                 continue;
             }
-            let Some(n) = g.nodes.get(c as usize) else { continue };
-            let Some(mut state) = g.state_at(c, &ignored, &order) else { continue };
+            let Some(n) = g.nodes.get(c as usize) else {
+                continue;
+            };
+            let Some(mut state) = g.state_at(c, &ignored, &order) else {
+                continue;
+            };
             let past = |x: u32| g.past(x, c);
             let lowered = state.lowerings(n.author(), c, n.lamport(), n.ops(), &past);
             let seniority = state.seniority(&n.author());
             match state.step_all(n.author(), c, n.lamport(), n.ops(), &past) {
                 Err(e) => {
                     if let Some(slot) = ignored.get_mut(c as usize) {
-                        *slot = Some(IgnoredReason::Unauthorized { reason: e.to_string() });
+                        *slot = Some(IgnoredReason::Unauthorized {
+                            reason: e.to_string(),
+                        });
                     }
                 }
                 Ok(()) if !lowered.is_empty() => lowerings.push((c, seniority, lowered)),
@@ -82,25 +106,40 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
         lowerings.sort_by_key(|(r, s, _)| (*s, g.nodes.get(*r as usize).map(|n| n.key())));
         let mut found = None;
         'removals: for (r, r_seniority, lowered) in &lowerings {
-            let Some(r_author) = g.nodes.get(*r as usize).map(|n| n.author()) else { continue };
+            let Some(r_author) = g.nodes.get(*r as usize).map(|n| n.author()) else {
+                continue;
+            };
             let mut victims = Vec::new();
             for low in lowered {
                 for &c in &order {
-                    let Some(n) = g.nodes.get(c as usize) else { continue };
+                    let Some(n) = g.nodes.get(c as usize) else {
+                        continue;
+                    };
                     let concurrent = c != *r && !g.past(c, *r) && !g.past(*r, c);
-                    if n.author() != low.member || !concurrent || !matches!(ignored.get(c as usize), Some(None)) || victims.contains(&c) {
+                    if n.author() != low.member
+                        || !concurrent
+                        || !matches!(ignored.get(c as usize), Some(None))
+                        || victims.contains(&c)
+                    {
                         continue;
                     }
-                    let Some(mut state) = g.state_at(c, &ignored, &order) else { continue };
+                    let Some(mut state) = g.state_at(c, &ignored, &order) else {
+                        continue;
+                    };
                     let past = |x: u32| g.past(x, c);
                     if n.authority {
                         let theirs = state.lowerings(n.author(), c, n.lamport(), n.ops(), &past);
-                        if theirs.iter().any(|l| l.member == r_author) && state.seniority(&n.author()) < *r_seniority {
+                        if theirs.iter().any(|l| l.member == r_author)
+                            && state.seniority(&n.author()) < *r_seniority
+                        {
                             continue;
                         }
                     }
                     state.cap(low);
-                    if state.step_all(n.author(), c, n.lamport(), n.ops(), &past).is_err() {
+                    if state
+                        .step_all(n.author(), c, n.lamport(), n.ops(), &past)
+                        .is_err()
+                    {
                         victims.push(c);
                     }
                 }
@@ -111,7 +150,11 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
             }
         }
         if let Some((r, victims)) = found {
-            let by = g.nodes.get(r as usize).map(|n| n.change.hash).unwrap_or(ChangeHash::from_bytes([0; 32]));
+            let by = g
+                .nodes
+                .get(r as usize)
+                .map(|n| n.change.hash)
+                .unwrap_or(ChangeHash::from_bytes([0; 32]));
             for v in victims {
                 revoked.insert(v, IgnoredReason::Revoked { by });
             }
@@ -121,7 +164,10 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
         let everything = g.nodes.len() as u32;
         let mut all = g.ancestors.clone();
         all.push((0..everything).collect());
-        let final_graph = Graph { nodes: g.nodes.clone(), ancestors: all };
+        let final_graph = Graph {
+            nodes: g.nodes.clone(),
+            ancestors: all,
+        };
         let final_state = final_graph.state_at(everything, &ignored, &order);
         if final_state.is_some_and(|s| s.owners() == 0) {
             let last = lowerings
@@ -136,7 +182,11 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
         }
         return order
             .iter()
-            .filter_map(|&c| g.nodes.get(c as usize).map(|n| (n.change.hash, ignored.get(c as usize).cloned().flatten())))
+            .filter_map(|&c| {
+                g.nodes
+                    .get(c as usize)
+                    .map(|n| (n.change.hash, ignored.get(c as usize).cloned().flatten()))
+            })
             .collect();
     }
 }

@@ -77,7 +77,11 @@ fn genesis(h: &History) -> Option<(u32, MemberId)> {
 }
 
 /// The authority state of the valid authority changes strictly in the past of `c`.
-pub(crate) fn state_at(h: &History, c: u32, ignored: &[Option<IgnoredReason>]) -> Option<Authority> {
+pub(crate) fn state_at(
+    h: &History,
+    c: u32,
+    ignored: &[Option<IgnoredReason>],
+) -> Option<Authority> {
     let (g, founder) = genesis(h)?;
     let mut ancestors: Vec<u32> = h
         .auth_ancestors(c)
@@ -85,10 +89,19 @@ pub(crate) fn state_at(h: &History, c: u32, ignored: &[Option<IgnoredReason>]) -
         .filter(|&a| a != g && matches!(ignored.get(a as usize), Some(None)))
         .collect();
     ancestors.sort_by_key(|&a| h.node(a).map(|n| n.key()));
-    let mut state = Authority::genesis(founder, g, OpId { counter: 1, author: founder });
+    let mut state = Authority::genesis(
+        founder,
+        g,
+        OpId {
+            counter: 1,
+            author: founder,
+        },
+    );
     for a in ancestors {
         if let Some(n) = h.node(a) {
-            state.apply_all(n.author(), a, n.lamport(), n.ops(), &|x| h.auth_in_past(x, a));
+            state.apply_all(n.author(), a, n.lamport(), n.ops(), &|x| {
+                h.auth_in_past(x, a)
+            });
         }
     }
     Some(state)
@@ -97,7 +110,14 @@ pub(crate) fn state_at(h: &History, c: u32, ignored: &[Option<IgnoredReason>]) -
 fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> Option<Pass> {
     let (g, founder) = genesis(h)?;
     let mut ignored: Vec<Option<IgnoredReason>> = vec![None; h.len()];
-    let mut running = Authority::genesis(founder, g, OpId { counter: 1, author: founder });
+    let mut running = Authority::genesis(
+        founder,
+        g,
+        OpId {
+            counter: 1,
+            author: founder,
+        },
+    );
     let mut frontier: Vec<u32> = vec![g];
     let mut lowerings = Vec::new();
     for &c in order {
@@ -119,9 +139,17 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
             let seniority = running.seniority(&author);
             if node.authority {
                 let lowered = running.lowerings(author, c, lamport, ops, &past);
-                (running.step_all(author, c, lamport, ops, &past), lowered, seniority)
+                (
+                    running.step_all(author, c, lamport, ops, &past),
+                    lowered,
+                    seniority,
+                )
             } else {
-                (running.check_all(author, c, lamport, ops, &past), Vec::new(), seniority)
+                (
+                    running.check_all(author, c, lamport, ops, &past),
+                    Vec::new(),
+                    seniority,
+                )
             }
         } else {
             let mut state = state_at(h, c, &ignored)?;
@@ -187,7 +215,8 @@ fn concurrent_changes_of(h: &History, member: &MemberId, r: u32) -> Vec<u32> {
 
 /// The first removal (most senior author first) that revokes concurrent changes, with them.
 fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
-    let mut candidates: Vec<&(u32, Option<Seniority>, Vec<Lowering>)> = p.lowerings.iter().collect();
+    let mut candidates: Vec<&(u32, Option<Seniority>, Vec<Lowering>)> =
+        p.lowerings.iter().collect();
     candidates.sort_by_key(|(r, s, _)| (*s, h.node(*r).map(|n| n.key())));
     for (r, r_seniority, lowered) in candidates {
         let r_author = h.node(*r)?.author();
@@ -198,11 +227,14 @@ fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
                     continue;
                 }
                 let Some(node) = h.node(c) else { continue };
-                let Some(mut state) = state_at(h, c, &p.ignored) else { continue };
+                let Some(mut state) = state_at(h, c, &p.ignored) else {
+                    continue;
+                };
                 let past = |x: u32| h.auth_in_past(x, c);
                 if node.authority {
                     // Mutual lowering: the more senior author keeps their change.
-                    let theirs = state.lowerings(node.author(), c, node.lamport(), node.ops(), &past);
+                    let theirs =
+                        state.lowerings(node.author(), c, node.lamport(), node.ops(), &past);
                     let c_seniority = state.seniority(&node.author());
                     if theirs.iter().any(|l| l.member == r_author) && c_seniority < *r_seniority {
                         continue;

@@ -9,11 +9,11 @@
 
 use std::collections::BTreeSet;
 
+use crate::change::Change;
 use crate::codec::{self, SyncMessage};
 use crate::error::ApplyError;
 use crate::ids::ChangeHash;
 use crate::workspace::{ApplyReport, Workspace};
-use crate::change::Change;
 
 /// What one side of a sync knows about its peer. Keep one per peer and connection; start
 /// a fresh one after a reconnection (messages may have been lost).
@@ -77,7 +77,11 @@ impl Workspace {
             to_send = history
                 .missing_from(&known)
                 .into_iter()
-                .filter(|&i| history.node(i).is_some_and(|n| !state.sent.contains(&n.change.hash)))
+                .filter(|&i| {
+                    history
+                        .node(i)
+                        .is_some_and(|n| !state.sent.contains(&n.change.hash))
+                })
                 .collect();
         }
         let need: BTreeSet<ChangeHash> = self
@@ -113,11 +117,18 @@ impl Workspace {
 
     /// Reads a message from the peer and applies the changes it carries. If the message
     /// is malformed or carries a forged change, nothing is applied.
-    pub fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<ApplyReport, ApplyError> {
+    pub fn receive_sync_message(
+        &mut self,
+        state: &mut SyncState,
+        bytes: &[u8],
+    ) -> Result<ApplyReport, ApplyError> {
         let message = codec::decode_sync(bytes)?;
         let mut changes = Vec::with_capacity(message.changes.len());
         for e in &message.changes {
-            changes.push(Change::decode(e).map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?);
+            changes.push(
+                Change::decode(e)
+                    .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?,
+            );
         }
         self.commit();
         let report = self.apply_changes(changes)?;

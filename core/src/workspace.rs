@@ -317,7 +317,14 @@ impl Workspace {
             clock,
             history: History::default(),
             ignored: Vec::new(),
-            authority: Authority::genesis(id, 0, OpId { counter: 1, author: id }),
+            authority: Authority::genesis(
+                id,
+                0,
+                OpId {
+                    counter: 1,
+                    author: id,
+                },
+            ),
             model: Model::default(),
             open: None,
             pending: BTreeMap::new(),
@@ -332,14 +339,22 @@ impl Workspace {
     }
 
     /// Loads a saved workspace, reading wall-clock times from `clock`.
-    pub fn load_with_clock(identity: Identity, bytes: &[u8], clock: Arc<dyn Clock>) -> Result<Self, LoadError> {
+    pub fn load_with_clock(
+        identity: Identity,
+        bytes: &[u8],
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LoadError> {
         let mut ws = Self::empty(identity, clock);
         let report = ws.apply(bytes)?;
         if ws.history.len() == 0 {
             return Err(LoadError::Empty);
         }
         if !report.pending.is_empty() {
-            let missing: BTreeSet<ChangeHash> = report.pending.iter().flat_map(|p| p.missing.iter().copied()).collect();
+            let missing: BTreeSet<ChangeHash> = report
+                .pending
+                .iter()
+                .flat_map(|p| p.missing.iter().copied())
+                .collect();
             return Err(LoadError::MissingDependencies {
                 missing: missing.into_iter().collect(),
             });
@@ -430,7 +445,11 @@ impl Workspace {
             time: self.clock.now_millis(),
             ops: open.ops,
         };
-        let deps: Vec<u32> = body.deps.iter().filter_map(|h| self.history.lookup(h)).collect();
+        let deps: Vec<u32> = body
+            .deps
+            .iter()
+            .filter_map(|h| self.history.lookup(h))
+            .collect();
         let change = Change::seal(body, &self.identity);
         let hash = change.hash;
         self.history.insert(change, deps);
@@ -510,8 +529,18 @@ impl Workspace {
     }
 
     /// Adds a member to a group with a role, or changes their role.
-    pub fn set_group_role(&mut self, group: GroupId, member: MemberId, role: GroupRole) -> Result<(), EditError> {
-        self.edit(Op::SetGroupRole { group, member, role }).map(drop)
+    pub fn set_group_role(
+        &mut self,
+        group: GroupId,
+        member: MemberId,
+        role: GroupRole,
+    ) -> Result<(), EditError> {
+        self.edit(Op::SetGroupRole {
+            group,
+            member,
+            role,
+        })
+        .map(drop)
     }
 
     /// Removes a member from a group.
@@ -577,9 +606,16 @@ impl Workspace {
 
     /// Every group, archived ones included, in order of creation.
     pub fn groups(&self) -> Vec<GroupInfo> {
-        let mut ids: Vec<(OpId, GroupId)> = self.authority.groups.iter().map(|(id, g)| (g.created, *id)).collect();
+        let mut ids: Vec<(OpId, GroupId)> = self
+            .authority
+            .groups
+            .iter()
+            .map(|(id, g)| (g.created, *id))
+            .collect();
         ids.sort();
-        ids.into_iter().filter_map(|(_, id)| self.group_info(id)).collect()
+        ids.into_iter()
+            .filter_map(|(_, id)| self.group_info(id))
+            .collect()
     }
 
     /// The groups `member` belongs to, with their role in each.
@@ -592,13 +628,18 @@ impl Workspace {
 
     /// The members of a group with their roles.
     pub fn group_members(&self, group: &GroupId) -> Vec<GroupMember> {
-        self.group_info(*group).map(|g| g.members).unwrap_or_default()
+        self.group_info(*group)
+            .map(|g| g.members)
+            .unwrap_or_default()
     }
 
     /// The groups, not archived, sharing at least one interest tag with `tags`, the ones
     /// sharing most first.
     pub fn groups_matching<S: AsRef<str>>(&self, tags: &[S]) -> Vec<GroupInfo> {
-        let wanted: BTreeSet<String> = tags.iter().map(|t| t.as_ref().trim().to_lowercase()).collect();
+        let wanted: BTreeSet<String> = tags
+            .iter()
+            .map(|t| t.as_ref().trim().to_lowercase())
+            .collect();
         let mut scored: Vec<(usize, GroupInfo)> = self
             .groups()
             .into_iter()
@@ -618,7 +659,9 @@ impl Workspace {
                 Some(reason) => ChangeStatus::Ignored(reason),
             });
         }
-        self.pending.get(hash).map(|c| ChangeStatus::Pending(self.missing_deps(c)))
+        self.pending
+            .get(hash)
+            .map(|c| ChangeStatus::Pending(self.missing_deps(c)))
     }
 
     /// Why a change is ignored, if it is.
@@ -639,7 +682,10 @@ impl Workspace {
             author: body.author,
             seq: body.seq,
             lamport: body.lamport,
-            time: Utc.timestamp_millis_opt(body.time).single().unwrap_or_default(),
+            time: Utc
+                .timestamp_millis_opt(body.time)
+                .single()
+                .unwrap_or_default(),
             deps: body.deps.clone(),
             ops: body.ops.clone(),
             status: self.change_status(hash)?,
@@ -659,7 +705,10 @@ impl Workspace {
     /// The hashes of the stored changes that are not in the causal past of `heads` (nor
     /// among them), in canonical order. Unknown hashes in `heads` are skipped.
     pub fn changes_since(&self, heads: &[ChangeHash]) -> Vec<ChangeHash> {
-        let known: Vec<u32> = heads.iter().filter_map(|h| self.history.lookup(h)).collect();
+        let known: Vec<u32> = heads
+            .iter()
+            .filter_map(|h| self.history.lookup(h))
+            .collect();
         self.history
             .missing_from(&known)
             .into_iter()
@@ -679,7 +728,10 @@ impl Workspace {
     /// [`apply`](Workspace::apply) reads.
     pub fn save_since(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
         self.commit();
-        let known: Vec<u32> = heads.iter().filter_map(|h| self.history.lookup(h)).collect();
+        let known: Vec<u32> = heads
+            .iter()
+            .filter_map(|h| self.history.lookup(h))
+            .collect();
         let order = self.history.missing_from(&known);
         codec::encode_changes(
             order
@@ -692,7 +744,10 @@ impl Workspace {
     /// Encodes the listed stored changes (unknown hashes are skipped) in canonical order,
     /// in the format [`apply`](Workspace::apply) reads: for forwarding single changes.
     pub fn encode_changes(&self, hashes: &[ChangeHash]) -> Vec<u8> {
-        let mut idx: Vec<u32> = hashes.iter().filter_map(|h| self.history.lookup(h)).collect();
+        let mut idx: Vec<u32> = hashes
+            .iter()
+            .filter_map(|h| self.history.lookup(h))
+            .collect();
         idx.sort_by_key(|&i| self.history.node(i).map(|n| n.key()));
         idx.dedup();
         codec::encode_changes(
@@ -712,7 +767,10 @@ impl Workspace {
         let encoded = codec::decode_changes(bytes)?;
         let mut changes = Vec::with_capacity(encoded.len());
         for e in encoded {
-            changes.push(Change::decode(e).map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?);
+            changes.push(
+                Change::decode(e)
+                    .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?,
+            );
         }
         self.commit();
         self.apply_changes(changes)
@@ -743,7 +801,10 @@ impl Workspace {
     }
 
     /// Stores verified changes atomically, then brings validity and state up to date.
-    pub(crate) fn apply_changes(&mut self, changes: Vec<Change>) -> Result<ApplyReport, ApplyError> {
+    pub(crate) fn apply_changes(
+        &mut self,
+        changes: Vec<Change>,
+    ) -> Result<ApplyReport, ApplyError> {
         let mut report = ApplyReport::default();
         let mark = self.history.mark();
         let pending_before = self.pending.clone();
@@ -766,7 +827,10 @@ impl Workspace {
             if ready.is_empty() {
                 break;
             }
-            let mut ready: Vec<Change> = ready.iter().filter_map(|h| self.pending.remove(h)).collect();
+            let mut ready: Vec<Change> = ready
+                .iter()
+                .filter_map(|h| self.pending.remove(h))
+                .collect();
             ready.sort_by_key(|c| (c.body.lamport, c.hash));
             for change in ready {
                 let founder = self.history.node(0).map(|n| n.author());
@@ -841,6 +905,10 @@ impl Workspace {
     /// is needed.
     fn try_fast(&mut self, c: u32) -> bool {
         let h = &self.history;
+        if c == 0 {
+            // The genesis founds the authority state: resolve from scratch.
+            return false;
+        }
         let Some(node) = h.node(c) else { return false };
         let all_authority_in_past = {
             let mut past: Vec<u32> = node.auth_past.to_vec();
@@ -857,7 +925,10 @@ impl Workspace {
         if node.authority {
             let lowered = self.authority.lowerings(author, c, lamport, ops, &past);
             for low in &lowered {
-                let concurrent = h.changes_by(&low.member).iter().any(|&x| x != c && !h.is_ancestor(x, c));
+                let concurrent = h
+                    .changes_by(&low.member)
+                    .iter()
+                    .any(|&x| x != c && !h.is_ancestor(x, c));
                 if concurrent {
                     return false;
                 }

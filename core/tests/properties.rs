@@ -1,7 +1,12 @@
 //! Property tests: the laws of merge and permissions on random histories.
 //!
 //! Set `PROPTEST_CASES` for longer runs (the default keeps the suite to a few minutes).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -47,7 +52,8 @@ fn deliver_one_by_one(all: &Workspace, perm: &[Index]) -> Workspace {
             hashes.swap(k, j);
         }
     }
-    let mut ws = Workspace::load_with_clock(id(2), &all.encode_changes(&[genesis]), clock()).unwrap();
+    let mut ws =
+        Workspace::load_with_clock(id(2), &all.encode_changes(&[genesis]), clock()).unwrap();
     for h in hashes {
         ws.apply(&all.encode_changes(&[h])).unwrap();
     }

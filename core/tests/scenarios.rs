@@ -1,5 +1,10 @@
 //! The permission rules on small, named scenarios.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -20,7 +25,10 @@ fn strong_remove_ignores_concurrent_changes_of_the_removed_member() {
     bob.merge(&owner).unwrap();
     for ws in [&owner, &bob] {
         assert!(ws.groups().is_empty());
-        assert_eq!(ws.why_ignored(&bobs), Some(IgnoredReason::Revoked { by: removal }));
+        assert_eq!(
+            ws.why_ignored(&bobs),
+            Some(IgnoredReason::Revoked { by: removal })
+        );
         assert_eq!(ws.role(&id(2).member_id()), None);
     }
     assert_eq!(state(&mut owner), state(&mut bob));
@@ -55,7 +63,10 @@ fn invalidation_is_transitive() {
     owner.merge(&carol).unwrap();
     assert_eq!(owner.role(&id(3).member_id()), None);
     assert!(owner.groups().is_empty());
-    assert!(matches!(owner.why_ignored(&carols), Some(IgnoredReason::Unauthorized { .. })));
+    assert!(matches!(
+        owner.why_ignored(&carols),
+        Some(IgnoredReason::Unauthorized { .. })
+    ));
 }
 
 #[test]
@@ -72,10 +83,18 @@ fn concurrent_re_add_does_not_restore_but_a_later_one_does() {
     admin.add_member(b, Role::Member).unwrap();
     admin.commit();
     owner.merge(&admin).unwrap();
-    assert_eq!(owner.role(&b), None, "a re-add concurrent with a removal does not restore");
+    assert_eq!(
+        owner.role(&b),
+        None,
+        "a re-add concurrent with a removal does not restore"
+    );
     owner.add_member(b, Role::Member).unwrap();
     owner.commit();
-    assert_eq!(owner.role(&b), Some(Role::Member), "a re-add after the removal does");
+    assert_eq!(
+        owner.role(&b),
+        Some(Role::Member),
+        "a re-add after the removal does"
+    );
 }
 
 #[test]
@@ -91,7 +110,10 @@ fn demotion_keeps_what_the_lower_role_allows() {
     owner.set_role(a, Role::Member).unwrap();
     let demotion = owner.commit().unwrap();
     owner.merge(&admin).unwrap();
-    assert_eq!(owner.why_ignored(&admin_only), Some(IgnoredReason::Revoked { by: demotion }));
+    assert_eq!(
+        owner.why_ignored(&admin_only),
+        Some(IgnoredReason::Revoked { by: demotion })
+    );
     assert_eq!(owner.change_status(&member_ok), Some(ChangeStatus::Valid));
 }
 
@@ -101,7 +123,9 @@ fn group_removal_ignores_concurrent_group_management() {
     let (a, b) = (id(2).member_id(), id(3).member_id());
     owner.add_member(a, Role::Member).unwrap();
     owner.add_member(b, Role::Member).unwrap();
-    let g = owner.create_group(NewGroup::new("Catalogue").open(false)).unwrap();
+    let g = owner
+        .create_group(NewGroup::new("Catalogue").open(false))
+        .unwrap();
     owner.set_group_role(g, a, GroupRole::Lead).unwrap();
     let mut lead = copy_for(&mut owner, 2);
     lead.set_group_role(g, b, GroupRole::Member).unwrap();
@@ -109,9 +133,17 @@ fn group_removal_ignores_concurrent_group_management() {
     owner.set_group_role(g, a, GroupRole::Observer).unwrap();
     owner.commit();
     owner.merge(&lead).unwrap();
-    assert!(matches!(owner.why_ignored(&added), Some(IgnoredReason::Revoked { .. })));
+    assert!(matches!(
+        owner.why_ignored(&added),
+        Some(IgnoredReason::Revoked { .. })
+    ));
     assert_eq!(
-        owner.group_members(&g).iter().map(|m| (m.member, m.role)).collect::<Vec<_>>().len(),
+        owner
+            .group_members(&g)
+            .iter()
+            .map(|m| (m.member, m.role))
+            .collect::<Vec<_>>()
+            .len(),
         2
     );
 }
@@ -130,7 +162,10 @@ fn local_refusals_leave_the_workspace_unchanged() {
     assert_eq!(state(&mut guest), before);
     let err = owner.leave().unwrap_err();
     assert!(err.to_string().contains("keep at least one owner"), "{err}");
-    assert!(matches!(owner.create_group(NewGroup::new("  ")), Err(EditError::Invalid(_))));
+    assert!(matches!(
+        owner.create_group(NewGroup::new("  ")),
+        Err(EditError::Invalid(_))
+    ));
 }
 
 #[test]

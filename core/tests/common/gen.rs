@@ -1,5 +1,11 @@
 //! Random histories: several copies editing offline, committing and merging.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use cercle::{GroupRole, GroupUpdate, MemberId, NewGroup, Role, Workspace};
 use proptest::prelude::*;
@@ -82,7 +88,9 @@ fn apply_edit(ws: &mut Workspace, e: &Edit) {
         Edit::SetRole(m, r) => ws.set_role(member(*m), role(*r)),
         Edit::Remove(m) => ws.remove_member(member(*m)),
         Edit::Leave => ws.leave(),
-        Edit::CreateGroup(n, open) => ws.create_group(NewGroup::new(format!("g{n}")).open(*open)).map(drop),
+        Edit::CreateGroup(n, open) => ws
+            .create_group(NewGroup::new(format!("g{n}")).open(*open))
+            .map(drop),
         Edit::Join(g) => match group(*g) {
             Some(g) => ws.join_group(g),
             None => Ok(()),

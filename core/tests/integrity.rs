@@ -1,0 +1,191 @@
+//! Forged, corrupt and foreign input: always a typed error, never a panic, never a change.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::sync::Arc;
+
+use cercle::{ApplyError, Identity, NewGroup, Rejection, Role, SteppingClock, Workspace};
+use common::gen::{actions, run, setup, union};
+use common::{clock, copy_for, founded, id, state, sync};
+use proptest::prelude::*;
+
+fn small_saved() -> Vec<u8> {
+    let mut ws = founded();
+    ws.add_member(id(2).member_id(), Role::Member).unwrap();
+    ws.create_group(NewGroup::new("Catalogue")).unwrap();
+    ws.commit();
+    ws.save()
+}
+
+/// Law: every truncation and every single-byte corruption of a saved workspace is
+/// rejected with an error, never a panic.
+#[test]
+fn every_truncation_and_byte_flip_of_a_saved_workspace_is_rejected() {
+    let saved = small_saved();
+    assert!(Workspace::load(id(1), &saved).is_ok());
+    for len in 0..saved.len() {
+        assert!(
+            Workspace::load(id(1), &saved[..len]).is_err(),
+            "truncated to {len}"
+        );
+    }
+    for i in 0..saved.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut bad = saved.clone();
+            bad[i] ^= flip;
+            assert!(
+                Workspace::load(id(1), &bad).is_err(),
+                "byte {i} ^ {flip:#x}"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Law: forgery has no effect. Applying a bundle with any byte flipped leaves the state
+    /// unchanged and reports an error.
+    #[test]
+    fn a_flipped_byte_anywhere_leaves_state_unchanged(at in any::<prop::sample::Index>(), flip in 1u8..=255) {
+        let mut owner = founded();
+        owner.add_member(id(2).member_id(), Role::Member).unwrap();
+        let mut bob = copy_for(&mut owner, 2);
+        bob.create_group(NewGroup::new("Bob's")).unwrap();
+        let bundle = bob.save_since(&owner.heads());
+        let mut bad = bundle.clone();
+        let i = at.index(bad.len());
+        bad[i] ^= flip;
+        let before = state(&mut owner);
+        prop_assert!(owner.apply(&bad).is_err());
+        prop_assert_eq!(state(&mut owner), before);
+        prop_assert!(owner.apply(&bundle).is_ok());
+    }
+
+    /// Law: random bytes never panic; they give a typed error.
+    #[test]
+    fn random_bytes_are_rejected(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let mut ws = founded();
+        let before = state(&mut ws);
+        let _ = ws.apply(&bytes);
+        let mut prefixed = b"CRCL\x01".to_vec();
+        prefixed.extend(&bytes);
+        let _ = ws.apply(&prefixed);
+        prop_assert!(Workspace::load(id(1), &bytes).is_err());
+        let _ = ws.receive_sync_message(&mut cercle::SyncState::new(), &bytes);
+        prop_assert_eq!(state(&mut ws), before);
+    }
+
+    /// Law: authority comes from the causal past only; the wall-clock time a change carries
+    /// changes no validity decision.
+    #[test]
+    fn wall_clock_time_changes_no_validity_decision(setup in setup(), actions in actions(30), start in 0i64..4_000_000_000_000, step in -1_000_000i64..1_000_000) {
+        let verdicts = |copies: &mut [Workspace]| {
+            let all = union(copies);
+            let mut v: Vec<_> = all.changes().into_iter().map(|c| (c.author, c.seq, matches!(c.status, cercle::ChangeStatus::Valid))).collect();
+            v.sort();
+            v
+        };
+        let mut normal = run(&setup, &actions);
+        let mut shifted = run(&setup, &actions);
+        let other = Arc::new(SteppingClock::new(chrono::DateTime::from_timestamp_millis(start).unwrap(), step));
+        for c in &mut shifted { c.set_clock(other.clone()); }
+        let _ = &mut shifted;
+        prop_assert_eq!(verdicts(&mut normal), verdicts(&mut shifted));
+    }
+}
+
+/// Law: default deny. A key never added has no rights: its changes are rejected as coming
+/// from an unknown author, and the workspace is unchanged.
+#[test]
+fn a_key_never_added_has_no_rights() {
+    let mut owner = founded();
+    let saved = owner.save();
+    let mut stranger = Workspace::load(id(9), &saved).unwrap();
+    assert!(stranger
+        .create_group(NewGroup::new("mine"))
+        .unwrap_err()
+        .denied()
+        .is_some());
+    assert!(stranger.rename("taken").is_err());
+    assert!(!stranger.has_uncommitted());
+    assert_eq!(stranger.role(&id(9).member_id()), None);
+}
+
+#[test]
+fn unknown_author_changes_are_rejected_with_a_typed_error() {
+    let mut owner = founded();
+    // A copy that believes the stranger is a member: the founder's key is not needed to
+    // make it, only the stranger's own, so it cannot convince anyone else.
+    let mut fake = Workspace::load(id(1), &owner.save()).unwrap();
+    fake.add_member(id(9).member_id(), Role::Owner).unwrap();
+    let add = fake.commit().unwrap();
+    let mut stranger = Workspace::load(id(9), &fake.save()).unwrap();
+    stranger.create_group(NewGroup::new("mine")).unwrap();
+    stranger.commit();
+    // Without the change that added the stranger, their change names an unknown dep and
+    // waits; the founder's real copy never sees it applied.
+    let bundle = stranger.save_since(&[add]);
+    let before = state(&mut owner);
+    let report = owner.apply(&bundle).unwrap();
+    assert_eq!(report.applied.len(), 0);
+    assert_eq!(report.pending.len(), 1);
+    assert_eq!(report.pending[0].missing, vec![add]);
+    let _ = before;
+    // A change by an author never added anywhere in its past is rejected outright.
+    let lone = Workspace::create_with_clock(Identity::from_secret_bytes([9; 32]), "x", clock());
+    let mut lone = lone;
+    let err = owner.apply(&lone.save()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApplyError::Rejected {
+                reason: Rejection::ForeignWorkspace,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// Law: sync converges from divergent copies, and the bytes sent grow with the
+/// difference, not with the history.
+#[test]
+fn sync_bytes_grow_with_the_difference_not_the_history() {
+    let mut a = founded();
+    a.add_member(id(2).member_id(), Role::Admin).unwrap();
+    for i in 0..300 {
+        a.rename(&format!("name {i}")).unwrap();
+        a.commit();
+    }
+    let mut b = copy_for(&mut a, 2);
+    let full = a.save().len();
+    a.rename("a's edit").unwrap();
+    b.set_display_name("b's edit").unwrap();
+    let (messages, bytes) = sync(&mut a, &mut b);
+    assert_eq!(a.heads(), b.heads());
+    assert!(messages <= 6, "{messages} messages");
+    assert!(
+        bytes * 10 < full,
+        "{bytes} bytes for a 2-change difference, history {full} bytes"
+    );
+    // Ten more changes on each side cost more than one, but still a fraction of the history.
+    for i in 0..10 {
+        a.rename(&format!("a {i}")).unwrap();
+        a.commit();
+        b.set_display_name(&format!("b {i}")).unwrap();
+        b.commit();
+    }
+    let (_, bytes10) = sync(&mut a, &mut b);
+    assert!(
+        bytes10 > bytes && bytes10 * 3 < full,
+        "{bytes10} vs {bytes} vs {full}"
+    );
+    assert_eq!(state(&mut a), state(&mut b));
+}

@@ -1,0 +1,18 @@
+//! Replays every saved crash input (and a few seeds) through all fuzz entry points.
+
+#[test]
+fn replay_saved_inputs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crashers");
+    let mut inputs: Vec<Vec<u8>> = vec![Vec::new(), b"CRCL\x01".to_vec(), b"CRCS\x01\x00".to_vec()];
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if let Ok(bytes) = std::fs::read(entry.path()) {
+            inputs.push(bytes);
+        }
+    }
+    for input in &inputs {
+        cercle_fuzz::load(input);
+        cercle_fuzz::apply(input);
+        cercle_fuzz::sync(input);
+    }
+    assert!(inputs.len() >= 3);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test suite of cercle. Installs what it needs when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is required (https://rustup.rs)" >&2
+  exit 1
+fi
+if command -v rustup >/dev/null 2>&1; then
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+fi
+
+echo "== format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== Rust tests (core, examples, doctests)"
+cargo test --workspace --release
+
+echo "== examples"
+cargo run --release -q --example quickstart >/dev/null
+
+echo "== fuzz targets"
+if cargo +nightly --version >/dev/null 2>&1 && command -v cargo-fuzz >/dev/null 2>&1; then
+  for target in load apply sync; do
+    (cd fuzz && cargo +nightly fuzz run "$target" -- -max_total_time=10 -rss_limit_mb=2048)
+  done
+else
+  # Without nightly and cargo-fuzz the harness still builds and replays its regressions.
+  cargo test --release --manifest-path fuzz/Cargo.toml
+fi
+echo "all test suites passed"
