@@ -102,13 +102,33 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
                 Ok(()) => {}
             }
         }
+        // Cycles of concurrent lowerings: the most senior keeps their place.
+        let mut edges = Vec::new();
+        for (r, seniority, lowered) in &lowerings {
+            let Some(n) = g.nodes.get(*r as usize) else { continue };
+            let Some(state) = g.state_at(*r, &ignored, &order) else { continue };
+            for low in lowered.iter().filter(|l| l.member != n.author()) {
+                edges.push(crate::resolve::Edge {
+                    change: *r,
+                    author: n.author(),
+                    target: low.member,
+                    author_seniority: *seniority,
+                    target_seniority: state.seniority(&low.member),
+                });
+            }
+        }
+        let concurrent = |a: u32, b: u32| a != b && !g.past(a, b) && !g.past(b, a);
+        let cuts = crate::resolve::cycle_cuts(&edges, &concurrent);
+        if !cuts.is_empty() {
+            for (c, senior) in cuts {
+                revoked.insert(c, IgnoredReason::MutualRemoval { senior });
+            }
+            continue;
+        }
         // Step 2: the first removal, most senior author first, that revokes something.
         lowerings.sort_by_key(|(r, s, _)| (*s, g.nodes.get(*r as usize).map(|n| n.key())));
         let mut found = None;
-        'removals: for (r, r_seniority, lowered) in &lowerings {
-            let Some(r_author) = g.nodes.get(*r as usize).map(|n| n.author()) else {
-                continue;
-            };
+        'removals: for (r, _, lowered) in &lowerings {
             let mut victims = Vec::new();
             for low in lowered {
                 for &c in &order {
@@ -127,14 +147,6 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
                         continue;
                     };
                     let past = |x: u32| g.past(x, c);
-                    if n.authority {
-                        let theirs = state.lowerings(n.author(), c, n.lamport(), n.ops(), &past);
-                        if theirs.iter().any(|l| l.member == r_author)
-                            && state.seniority(&n.author()) < *r_seniority
-                        {
-                            continue;
-                        }
-                    }
                     state.cap(low);
                     if state
                         .step_all(n.author(), c, n.lamport(), n.ops(), &past)

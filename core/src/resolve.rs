@@ -9,10 +9,14 @@
 //!    Timestamps are never read.
 //! 2. Strong remove: a valid change that removes or demotes a member revokes that member's
 //!    changes made concurrently with it (neither saw the other) that the lowered role would
-//!    not allow. When two changes lower each other's authors, the more senior author wins.
+//!    not allow.
 //!    Revocations are found one removal at a time, most senior author first, and each
 //!    round re-runs step 1, so invalidation is transitive.
-//! 3. If the outcome leaves no owner, the last change (in canonical order) that took an
+//! 3. Before that, cycles are cut: a change lowering a member more senior than its author,
+//!    when a path of concurrent lowerings leads from that member back to the author (a
+//!    mutual removal, or a cycle of three or more), is ignored; the most senior keeps their
+//!    place.
+//! 4. If the outcome leaves no owner, the last change (in canonical order) that took an
 //!    owner's role away is ignored, and the resolution runs again.
 
 use std::collections::BTreeMap;
@@ -39,6 +43,12 @@ pub enum IgnoredReason {
     },
     /// Ignored so that the workspace keeps at least one owner.
     KeepsOwner,
+    /// It lowers a more senior member who, through concurrent removals or demotions,
+    /// lowered its author: in such a cycle the most senior member keeps their place.
+    MutualRemoval {
+        /// The more senior member it targeted.
+        senior: MemberId,
+    },
 }
 
 impl std::fmt::Display for IgnoredReason {
@@ -52,6 +62,10 @@ impl std::fmt::Display for IgnoredReason {
             IgnoredReason::KeepsOwner => {
                 write!(f, "ignored so that the workspace keeps an owner")
             }
+            IgnoredReason::MutualRemoval { senior } => write!(
+                f,
+                "part of a cycle of concurrent removals: the more senior `{senior}` keeps their place"
+            ),
         }
     }
 }
@@ -218,8 +232,7 @@ fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
     let mut candidates: Vec<&(u32, Option<Seniority>, Vec<Lowering>)> =
         p.lowerings.iter().collect();
     candidates.sort_by_key(|(r, s, _)| (*s, h.node(*r).map(|n| n.key())));
-    for (r, r_seniority, lowered) in candidates {
-        let r_author = h.node(*r)?.author();
+    for (r, _, lowered) in candidates {
         let mut victims = Vec::new();
         for low in lowered {
             for c in concurrent_changes_of(h, &low.member, *r) {
@@ -231,15 +244,6 @@ fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
                     continue;
                 };
                 let past = |x: u32| h.auth_in_past(x, c);
-                if node.authority {
-                    // Mutual lowering: the more senior author keeps their change.
-                    let theirs =
-                        state.lowerings(node.author(), c, node.lamport(), node.ops(), &past);
-                    let c_seniority = state.seniority(&node.author());
-                    if theirs.iter().any(|l| l.member == r_author) && c_seniority < *r_seniority {
-                        continue;
-                    }
-                }
                 state.cap(low);
                 if state
                     .step_all(node.author(), c, node.lamport(), node.ops(), &past)
@@ -256,12 +260,89 @@ fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
     None
 }
 
+/// A lowering by `author` of `target`, made by change `change`.
+pub(crate) struct Edge {
+    pub(crate) change: u32,
+    pub(crate) author: MemberId,
+    pub(crate) target: MemberId,
+    pub(crate) author_seniority: Option<Seniority>,
+    pub(crate) target_seniority: Option<Seniority>,
+}
+
+/// The lowerings that cut a cycle of concurrent lowerings: those that lower a more senior
+/// member from whom a path of lowerings concurrent with them leads back to their author.
+pub(crate) fn cycle_cuts(edges: &[Edge], concurrent: &dyn Fn(u32, u32) -> bool) -> Vec<(u32, MemberId)> {
+    let mut cuts = Vec::new();
+    for e in edges {
+        let senior_target = match (e.target_seniority, e.author_seniority) {
+            (Some(t), Some(a)) => t < a,
+            _ => false,
+        };
+        if !senior_target {
+            continue;
+        }
+        // Is there a path target ~> author through lowerings concurrent with `e`?
+        let mut reached = vec![e.target];
+        let mut frontier = vec![e.target];
+        let mut found = false;
+        while let Some(m) = frontier.pop() {
+            for f in edges {
+                if f.change == e.change || f.author != m || !concurrent(f.change, e.change) {
+                    continue;
+                }
+                if f.target == e.author {
+                    found = true;
+                    break;
+                }
+                if !reached.contains(&f.target) {
+                    reached.push(f.target);
+                    frontier.push(f.target);
+                }
+            }
+            if found {
+                break;
+            }
+        }
+        if found {
+            cuts.push((e.change, e.target));
+        }
+    }
+    cuts
+}
+
+fn edges_of(h: &History, p: &Pass) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    for (r, seniority, lowered) in &p.lowerings {
+        let Some(node) = h.node(*r) else { continue };
+        let Some(state) = state_at(h, *r, &p.ignored) else { continue };
+        for low in lowered.iter().filter(|l| l.member != node.author()) {
+            edges.push(Edge {
+                change: *r,
+                author: node.author(),
+                target: low.member,
+                author_seniority: *seniority,
+                target_seniority: state.seniority(&low.member),
+            });
+        }
+    }
+    edges
+}
+
 /// Resolves the validity of every change in the history.
 pub(crate) fn resolve(h: &History) -> Option<Resolution> {
     let order = h.canonical_order();
     let mut revoked: BTreeMap<u32, IgnoredReason> = BTreeMap::new();
     loop {
         let p = pass(h, &order, &revoked)?;
+        let edges = edges_of(h, &p);
+        let concurrent = |a: u32, b: u32| !h.is_ancestor(a, b) && !h.is_ancestor(b, a);
+        let cuts = cycle_cuts(&edges, &concurrent);
+        if !cuts.is_empty() {
+            for (c, senior) in cuts {
+                revoked.insert(c, IgnoredReason::MutualRemoval { senior });
+            }
+            continue;
+        }
         if let Some((r, victims)) = find_revocations(h, &p) {
             let by = h.node(r)?.change.hash;
             for v in victims {

@@ -189,3 +189,78 @@ fn forked_author_still_converges() {
     assert_eq!(state(&mut x), state(&mut y));
     assert_eq!(x.save(), y.save());
 }
+
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![vec![]];
+    }
+    let mut out = Vec::new();
+    for p in permutations(n - 1) {
+        for i in 0..=p.len() {
+            let mut q = p.clone();
+            q.insert(i, n - 1);
+            out.push(q);
+        }
+    }
+    out
+}
+
+/// Law: cycles of 2, 3 and 4 concurrent removals among admins give the same outcome under
+/// every delivery order, the most senior survives, and an owner always remains.
+#[test]
+fn mutual_removal_cycles_resolve_by_seniority_in_every_order() {
+    for k in 2..=4u8 {
+        let admins: Vec<u8> = (2..2 + k).collect();
+        let mut founder = founded();
+        for a in &admins {
+            founder.add_member(id(*a).member_id(), Role::Admin).unwrap();
+            founder.commit();
+        }
+        let base = founder.save();
+        let base_heads = founder.heads();
+        let mut bundles = Vec::new();
+        // a_i removes a_{i+1}: allowed, a_i is the more senior admin.
+        for w in admins.windows(2) {
+            let mut ws = cercle::Workspace::load(id(w[0]), &base).unwrap();
+            ws.remove_member(id(w[1]).member_id()).unwrap();
+            bundles.push(ws.save_since(&base_heads));
+        }
+        // The most junior is made owner on a branch of their own, and removes a_1.
+        let last = *admins.last().unwrap();
+        founder.set_role(id(last).member_id(), Role::Owner).unwrap();
+        founder.commit();
+        let mut ws = cercle::Workspace::load(id(last), &founder.save()).unwrap();
+        ws.remove_member(id(admins[0]).member_id()).unwrap();
+        bundles.push(ws.save_since(&base_heads));
+
+        let mut outcomes = Vec::new();
+        for perm in permutations(bundles.len()) {
+            let mut copy = cercle::Workspace::load(id(1), &base).unwrap();
+            for i in perm {
+                copy.apply(&bundles[i]).unwrap();
+            }
+            assert_eq!(copy.role(&id(admins[0]).member_id()), Some(Role::Admin), "k={k}: the most senior survives");
+            assert!(copy.members().iter().any(|m| m.role == Role::Owner));
+            assert_eq!(copy.role(&id(admins[1]).member_id()), None, "k={k}: a_1's removal of a_2 stands");
+            outcomes.push(state(&mut copy));
+        }
+        assert!(outcomes.windows(2).all(|w| w[0] == w[1]), "k={k}: outcomes differ by order");
+    }
+}
+
+/// Two owners leaving concurrently would leave no owner: one leave is ignored.
+#[test]
+fn concurrent_leaves_keep_an_owner() {
+    let mut founder = founded();
+    founder.add_member(id(2).member_id(), Role::Owner).unwrap();
+    let mut other = copy_for(&mut founder, 2);
+    founder.leave().unwrap();
+    founder.commit();
+    other.leave().unwrap();
+    other.commit();
+    founder.merge(&other).unwrap();
+    other.merge(&founder).unwrap();
+    assert_eq!(state(&mut founder), state(&mut other));
+    assert_eq!(founder.members().iter().filter(|m| m.role == Role::Owner).count(), 1);
+    assert!(founder.changes().iter().any(|c| c.status == ChangeStatus::Ignored(IgnoredReason::KeepsOwner)));
+}
