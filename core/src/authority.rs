@@ -20,7 +20,7 @@ struct Assign<R> {
 
 /// A multi-value role register.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct RoleRegister<R> {
+pub(crate) struct RoleRegister<R> {
     live: Vec<Assign<R>>,
 }
 
@@ -49,7 +49,7 @@ pub(crate) struct MemberState {
     pub(crate) joined: Option<OpId>,
 }
 
-/// A group and its memberships.
+/// A group's settings (its memberships live in [`Authority`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct GroupState {
     pub(crate) created: OpId,
@@ -58,20 +58,21 @@ pub(crate) struct GroupState {
     pub(crate) tags: Vec<String>,
     pub(crate) open: bool,
     pub(crate) archived: bool,
-    members: BTreeMap<MemberId, RoleRegister<GroupRole>>,
 }
 
-impl GroupState {
-    pub(crate) fn role_of(&self, member: &MemberId) -> Option<GroupRole> {
-        self.members.get(member).and_then(RoleRegister::effective)
-    }
+/// The previous value of one entry, to undo an operation that turned out to be refused.
+#[derive(Clone, Debug)]
+pub(crate) enum Undo {
+    Member(MemberId, Option<MemberState>),
+    Group(GroupId, Option<GroupState>),
+    GroupRole((MemberId, GroupId), Option<RoleRegister<GroupRole>>),
+}
 
-    /// Members holding a role, with that role, in id order.
-    pub(crate) fn roles(&self) -> impl Iterator<Item = (MemberId, GroupRole)> + '_ {
-        self.members
-            .iter()
-            .filter_map(|(m, r)| r.effective().map(|role| (*m, role)))
-    }
+/// What applying a change did: whom it lowered, and how to take it back.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    pub(crate) lowerings: Vec<Lowering>,
+    undo: Vec<Undo>,
 }
 
 /// Which register a lowering touches.
@@ -90,6 +91,8 @@ pub(crate) struct Lowering {
     pub(crate) to: Option<u8>,
     /// Whether the member lost the owner role (used to keep an owner in the workspace).
     pub(crate) was_owner: bool,
+    /// The lowered member's seniority just before.
+    pub(crate) seniority: Option<Seniority>,
 }
 
 /// Where an operation is being applied: its author, its change and its causal past.
@@ -106,11 +109,15 @@ pub(crate) struct Ctx<'a> {
 pub(crate) type Seniority = (OpId, MemberId);
 
 /// Roles and groups, as decided by the valid authority operations.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) struct Authority {
     pub(crate) founder: MemberId,
     members: BTreeMap<MemberId, MemberState>,
     pub(crate) groups: BTreeMap<GroupId, GroupState>,
+    /// Group roles, by member then group.
+    group_roles: BTreeMap<(MemberId, GroupId), RoleRegister<GroupRole>>,
+    /// While applying a change: the previous values of what it touched.
+    journal: Vec<Undo>,
     /// Role overrides used to ask "would this still be allowed with a lower role?".
     overrides: Vec<(Scope, MemberId, Option<u8>)>,
 }
@@ -148,6 +155,8 @@ impl Authority {
             founder,
             members,
             groups: BTreeMap::new(),
+            group_roles: BTreeMap::new(),
+            journal: Vec::new(),
             overrides: Vec::new(),
         }
     }
@@ -175,7 +184,11 @@ impl Authority {
     /// The member's role in a group (only while they are a workspace member).
     pub(crate) fn group_role(&self, group: &GroupId, member: &MemberId) -> Option<GroupRole> {
         self.role(member)?;
-        let role = self.groups.get(group)?.role_of(member);
+        self.groups.get(group)?;
+        let role = self
+            .group_roles
+            .get(&(*member, *group))
+            .and_then(RoleRegister::effective);
         let over = self
             .overrides
             .iter()
@@ -318,7 +331,67 @@ impl Authority {
         self.groups.get(group).ok_or(EditError::NoSuchGroup(*group))
     }
 
+    /// The members holding a role in `group`, with it, in id order.
+    pub(crate) fn group_members(&self, group: &GroupId) -> Vec<(MemberId, GroupRole)> {
+        self.group_roles
+            .iter()
+            .filter(|((_, g), _)| g == group)
+            .filter_map(|((m, _), _)| self.group_role(group, m).map(|r| (*m, r)))
+            .collect()
+    }
+
+    fn groups_of(&self, member: MemberId) -> Vec<GroupId> {
+        let low = GroupId::from_bytes([0; 16]);
+        self.group_roles
+            .range((member, low)..)
+            .take_while(|((m, _), _)| *m == member)
+            .map(|((_, g), _)| *g)
+            .collect()
+    }
+
+    fn log_member(&mut self, member: MemberId) {
+        let old = self.members.get(&member).cloned();
+        self.journal.push(Undo::Member(member, old));
+    }
+
+    fn log_group(&mut self, group: GroupId) {
+        let old = self.groups.get(&group).cloned();
+        self.journal.push(Undo::Group(group, old));
+    }
+
+    fn log_group_role(&mut self, key: (MemberId, GroupId)) {
+        let old = self.group_roles.get(&key).cloned();
+        self.journal.push(Undo::GroupRole(key, old));
+    }
+
+    /// Takes back what a change applied.
+    pub(crate) fn undo(&mut self, applied: Applied) {
+        for entry in applied.undo.into_iter().rev() {
+            match entry {
+                Undo::Member(k, Some(v)) => {
+                    self.members.insert(k, v);
+                }
+                Undo::Member(k, None) => {
+                    self.members.remove(&k);
+                }
+                Undo::Group(k, Some(v)) => {
+                    self.groups.insert(k, v);
+                }
+                Undo::Group(k, None) => {
+                    self.groups.remove(&k);
+                }
+                Undo::GroupRole(k, Some(v)) => {
+                    self.group_roles.insert(k, v);
+                }
+                Undo::GroupRole(k, None) => {
+                    self.group_roles.remove(&k);
+                }
+            }
+        }
+    }
+
     fn assign_role(&mut self, ctx: &Ctx<'_>, member: MemberId, role: Option<Role>) {
+        self.log_member(member);
         let entry = self.members.entry(member).or_insert_with(|| MemberState {
             register: RoleRegister::new(),
             joined: None,
@@ -331,10 +404,8 @@ impl Authority {
             _ => {}
         }
         if role.is_none() {
-            for group in self.groups.values_mut() {
-                if let Some(reg) = group.members.get_mut(&member) {
-                    reg.assign(ctx.change, None, ctx.past);
-                }
+            for group in self.groups_of(member) {
+                self.assign_group_role(ctx, group, member, None);
             }
         }
     }
@@ -346,9 +417,10 @@ impl Authority {
         member: MemberId,
         role: Option<GroupRole>,
     ) {
-        if let Some(g) = self.groups.get_mut(&group) {
-            g.members
-                .entry(member)
+        if self.groups.contains_key(&group) {
+            self.log_group_role((member, group));
+            self.group_roles
+                .entry((member, group))
                 .or_insert_with(RoleRegister::new)
                 .assign(ctx.change, role, ctx.past);
         }
@@ -378,6 +450,7 @@ impl Authority {
                 open,
             } => {
                 let id = GroupId::derive(ctx.op);
+                self.log_group(id);
                 self.groups.entry(id).or_insert_with(|| GroupState {
                     created: ctx.op,
                     name: name.clone(),
@@ -385,11 +458,11 @@ impl Authority {
                     tags: tags.clone(),
                     open: *open,
                     archived: false,
-                    members: BTreeMap::new(),
                 });
                 self.assign_group_role(ctx, id, a, Some(GroupRole::Lead));
             }
             Op::UpdateGroup { group, update } => {
+                self.log_group(*group);
                 if let Some(g) = self.groups.get_mut(group) {
                     match update {
                         GroupUpdate::Name(v) => g.name.clone_from(v),
@@ -510,8 +583,8 @@ impl Authority {
                 }
             }
             Op::RemoveFromGroup { group, member } => {
-                let g = self.group(group)?;
-                if g.role_of(member).is_none() {
+                self.group(group)?;
+                if self.group_role(group, member).is_none() {
                     return Err(EditError::Invalid(format!(
                         "`{member}` is not in group `{group}`"
                     )));
@@ -546,8 +619,26 @@ impl Authority {
         Ok(())
     }
 
-    /// Applies every operation of a change in order; on the first refusal the state is
-    /// restored and the refusal returned.
+    /// The (scope, member) pairs whose role an operation may lower.
+    fn touched(&self, author: MemberId, op: &Op, out: &mut Vec<(Scope, MemberId)>) {
+        let whole = |m: MemberId, out: &mut Vec<(Scope, MemberId)>| {
+            out.push((Scope::Workspace, m));
+            out.extend(self.groups_of(m).into_iter().map(|g| (Scope::Group(g), m)));
+        };
+        match op {
+            Op::SetRole { member, .. } | Op::RemoveMember { member } => whole(*member, out),
+            Op::Leave => whole(author, out),
+            Op::SetGroupRole { group, member, .. } | Op::RemoveFromGroup { group, member } => {
+                out.push((Scope::Group(*group), *member))
+            }
+            Op::LeaveGroup { group } => out.push((Scope::Group(*group), author)),
+            _ => {}
+        }
+    }
+
+    /// Applies every operation of a change in order, checking each against the matrix.
+    /// On the first refusal the state is restored and the refusal returned; otherwise the
+    /// result says whom the change lowered, and can be taken back with [`Authority::undo`].
     pub(crate) fn step_all(
         &mut self,
         author: MemberId,
@@ -555,8 +646,10 @@ impl Authority {
         lamport: u64,
         ops: &[Op],
         past: &dyn Fn(u32) -> bool,
-    ) -> Result<(), EditError> {
-        let snapshot = (ops.len() > 1 && ops.iter().any(Op::is_authority)).then(|| self.clone());
+    ) -> Result<Applied, EditError> {
+        let mut touched: Vec<(Scope, MemberId)> = Vec::new();
+        let mut before: Vec<(Scope, MemberId, Option<u8>, Option<Seniority>)> = Vec::new();
+        self.journal.clear();
         for (i, op) in ops.iter().enumerate() {
             let ctx = Ctx {
                 author,
@@ -567,14 +660,47 @@ impl Authority {
                 },
                 past,
             };
-            if let Err(e) = self.step(&ctx, op) {
-                if let Some(s) = snapshot {
-                    *self = s;
+            touched.clear();
+            self.touched(author, op, &mut touched);
+            for &(scope, member) in &touched {
+                if !before
+                    .iter()
+                    .any(|(s, m, _, _)| *s == scope && *m == member)
+                {
+                    before.push((
+                        scope,
+                        member,
+                        self.level(scope, &member),
+                        self.seniority(&member),
+                    ));
                 }
+            }
+            if let Err(e) = self.step(&ctx, op) {
+                let undo = std::mem::take(&mut self.journal);
+                self.undo(Applied {
+                    lowerings: Vec::new(),
+                    undo,
+                });
                 return Err(e);
             }
         }
-        Ok(())
+        let lowerings = before
+            .into_iter()
+            .filter_map(|(scope, member, was, seniority)| {
+                let now = self.level(scope, &member);
+                (now < was).then_some(Lowering {
+                    scope,
+                    member,
+                    to: now,
+                    was_owner: scope == Scope::Workspace && was == Some(Role::Owner as u8),
+                    seniority,
+                })
+            })
+            .collect();
+        Ok(Applied {
+            lowerings,
+            undo: std::mem::take(&mut self.journal),
+        })
     }
 
     /// Checks every operation of a content change (which changes no role) against the matrix.
@@ -622,59 +748,7 @@ impl Authority {
             };
             self.apply(&ctx, op);
         }
-    }
-
-    /// The lowerings `ops` would cause if applied to `self` (which is left unchanged).
-    pub(crate) fn lowerings(
-        &self,
-        author: MemberId,
-        change: u32,
-        lamport: u64,
-        ops: &[Op],
-        past: &dyn Fn(u32) -> bool,
-    ) -> Vec<Lowering> {
-        let mut after = self.clone();
-        if after.step_all(author, change, lamport, ops, past).is_err() {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        let mut scopes: Vec<(Scope, MemberId)> = Vec::new();
-        for op in ops {
-            match op {
-                Op::SetRole { member, .. } | Op::RemoveMember { member } => {
-                    scopes.push((Scope::Workspace, *member));
-                    for g in self.groups.keys() {
-                        scopes.push((Scope::Group(*g), *member));
-                    }
-                }
-                Op::Leave => {
-                    scopes.push((Scope::Workspace, author));
-                    for g in self.groups.keys() {
-                        scopes.push((Scope::Group(*g), author));
-                    }
-                }
-                Op::SetGroupRole { group, member, .. } | Op::RemoveFromGroup { group, member } => {
-                    scopes.push((Scope::Group(*group), *member))
-                }
-                Op::LeaveGroup { group } => scopes.push((Scope::Group(*group), author)),
-                _ => {}
-            }
-        }
-        scopes.sort();
-        scopes.dedup();
-        for (scope, member) in scopes {
-            let before = self.level(scope, &member);
-            let now = after.level(scope, &member);
-            if now < before {
-                out.push(Lowering {
-                    scope,
-                    member,
-                    to: now,
-                    was_owner: scope == Scope::Workspace && before == Some(Role::Owner as u8),
-                });
-            }
-        }
-        out
+        self.journal.clear();
     }
 }
 

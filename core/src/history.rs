@@ -22,6 +22,9 @@ pub(crate) struct Node {
     pub(crate) authority: bool,
     /// The maximal authority changes strictly in this change's causal past.
     pub(crate) auth_past: Arc<[u32]>,
+    /// For each author of authority changes, the highest sequence number of their
+    /// authority changes strictly in this change's causal past, sorted by author.
+    pub(crate) auth_clock: Arc<[(MemberId, u64)]>,
 }
 
 impl Node {
@@ -148,6 +151,19 @@ impl History {
         self.forked.contains(author)
     }
 
+    /// Whether every change by `member` other than `c` is in the causal past of `c`.
+    pub(crate) fn all_in_past(&self, member: &MemberId, c: u32) -> bool {
+        let mine = self.changes_by(member);
+        if self.forked.contains(member) {
+            return mine.iter().all(|&x| x == c || self.is_ancestor(x, c));
+        }
+        // Without forks the changes form a chain, stored in sequence order.
+        match mine.iter().rev().find(|&&x| x != c) {
+            Some(&latest) => self.is_ancestor(latest, c),
+            None => true,
+        }
+    }
+
     pub(crate) fn changes_by(&self, author: &MemberId) -> &[u32] {
         self.by_author.get(author).map(Vec::as_slice).unwrap_or(&[])
     }
@@ -186,8 +202,48 @@ impl History {
         reduced.into()
     }
 
+    /// The authority clock of a change with these dependencies.
+    fn auth_clock_of(&self, deps: &[u32]) -> Arc<[(MemberId, u64)]> {
+        let nodes: Vec<&Node> = deps.iter().filter_map(|&d| self.node(d)).collect();
+        if let [only] = nodes.as_slice() {
+            if !only.authority {
+                return only.auth_clock.clone();
+            }
+        }
+        let mut clock: BTreeMap<MemberId, u64> = BTreeMap::new();
+        for n in nodes {
+            for &(m, s) in n.auth_clock.iter() {
+                let e = clock.entry(m).or_insert(s);
+                *e = (*e).max(s);
+            }
+            if n.authority {
+                let e = clock.entry(n.author()).or_insert(n.change.body.seq);
+                *e = (*e).max(n.change.body.seq);
+            }
+        }
+        clock.into_iter().collect::<Vec<_>>().into()
+    }
+
     /// Whether authority change `a` is in `frontier` or in the past of one of its members.
     pub(crate) fn auth_reaches(&self, a: u32, frontier: &[u32]) -> bool {
+        if frontier.contains(&a) {
+            return true;
+        }
+        let Some(na) = self.node(a) else { return false };
+        let author = na.author();
+        if !self.forked.contains(&author) {
+            // An author's changes form a chain: `a` is in the past of `f` as soon as one of
+            // the author's later (or equal) authority changes is.
+            let seq = na.change.body.seq;
+            return frontier.iter().filter_map(|&f| self.node(f)).any(|f| {
+                (f.author() == author && f.change.body.seq >= seq)
+                    || f.auth_clock
+                        .binary_search_by_key(&author, |(m, _)| *m)
+                        .ok()
+                        .and_then(|i| f.auth_clock.get(i))
+                        .is_some_and(|(_, s)| *s >= seq)
+            });
+        }
         let floor = self.lamport_of(a);
         let mut stack: Vec<u32> = frontier.to_vec();
         let mut seen = BTreeSet::new();
@@ -322,6 +378,7 @@ impl History {
         let i = self.nodes.len() as u32;
         let authority = change.body.ops.iter().any(Op::is_authority);
         let auth_past = self.auth_frontier_of(&deps);
+        let auth_clock = self.auth_clock_of(&deps);
         for &d in &deps {
             if let Some(hash) = self.node(d).map(|n| n.change.hash) {
                 self.heads.remove(&hash);
@@ -361,6 +418,7 @@ impl History {
             deps,
             authority,
             auth_past,
+            auth_clock,
         });
         i
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 
 use crate::error::KeyError;
 use crate::ids::MemberId;
@@ -84,5 +84,5 @@ pub(crate) fn verify(author: &MemberId, message: &[u8], signature: &[u8; 64]) ->
         return false;
     }
     let signature = ed25519_dalek::Signature::from_bytes(signature);
-    key.verify_strict(message, &signature).is_ok() && key.verify(message, &signature).is_ok()
+    key.verify_strict(message, &signature).is_ok()
 }

@@ -88,7 +88,6 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
                 continue;
             };
             let past = |x: u32| g.past(x, c);
-            let lowered = state.lowerings(n.author(), c, n.lamport(), n.ops(), &past);
             let seniority = state.seniority(&n.author());
             match state.step_all(n.author(), c, n.lamport(), n.ops(), &past) {
                 Err(e) => {
@@ -98,15 +97,21 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
                         });
                     }
                 }
-                Ok(()) if !lowered.is_empty() => lowerings.push((c, seniority, lowered)),
-                Ok(()) => {}
+                Ok(applied) if !applied.lowerings.is_empty() => {
+                    lowerings.push((c, seniority, applied.lowerings))
+                }
+                Ok(_) => {}
             }
         }
         // Cycles of concurrent lowerings: the most senior keeps their place.
         let mut edges = Vec::new();
         for (r, seniority, lowered) in &lowerings {
-            let Some(n) = g.nodes.get(*r as usize) else { continue };
-            let Some(state) = g.state_at(*r, &ignored, &order) else { continue };
+            let Some(n) = g.nodes.get(*r as usize) else {
+                continue;
+            };
+            let Some(state) = g.state_at(*r, &ignored, &order) else {
+                continue;
+            };
             for low in lowered.iter().filter(|l| l.member != n.author()) {
                 edges.push(crate::resolve::Edge {
                     change: *r,

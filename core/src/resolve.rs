@@ -19,7 +19,7 @@
 //! 4. If the outcome leaves no owner, the last change (in canonical order) that took an
 //!    owner's role away is ignored, and the resolution runs again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -121,10 +121,95 @@ pub(crate) fn state_at(
     Some(state)
 }
 
+/// The authority states after each authority change that later changes still need.
+///
+/// A change whose authority frontier is a single change `f` is judged against the state
+/// after `f`; that state is handed on (or copied, at a branch point) to the next authority
+/// change of the branch, so a history with a few concurrent branches costs one state per
+/// branch, not a replay per change. A change after several concurrent authority changes
+/// (a merge) replays its past.
+struct States {
+    after: HashMap<u32, Authority>,
+    /// How many changes still to be judged have each authority change as sole frontier.
+    readers: HashMap<u32, usize>,
+}
+
+impl States {
+    fn new(h: &History, order: &[u32], genesis: Authority, g: u32) -> Self {
+        let mut readers: HashMap<u32, usize> = HashMap::new();
+        for &c in order {
+            if let Some([f]) = h.node(c).map(|n| &*n.auth_past) {
+                *readers.entry(*f).or_default() += 1;
+            }
+        }
+        let mut after = HashMap::new();
+        after.insert(g, genesis);
+        States { after, readers }
+    }
+
+    /// The state before `c`, to read.
+    fn before(
+        &self,
+        h: &History,
+        c: u32,
+        ignored: &[Option<IgnoredReason>],
+    ) -> Option<std::borrow::Cow<'_, Authority>> {
+        let node = h.node(c)?;
+        match &*node.auth_past {
+            [f] => match self.after.get(f) {
+                Some(s) => Some(std::borrow::Cow::Borrowed(s)),
+                None => state_at(h, c, ignored).map(std::borrow::Cow::Owned),
+            },
+            _ => state_at(h, c, ignored).map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// The state before `c`, to own (for an authority change, which moves it on).
+    fn take(
+        &mut self,
+        h: &History,
+        c: u32,
+        ignored: &[Option<IgnoredReason>],
+    ) -> Option<Authority> {
+        let node = h.node(c)?;
+        let [f] = &*node.auth_past else {
+            return state_at(h, c, ignored);
+        };
+        let last = self.readers.get(f).is_some_and(|&n| n <= 1);
+        let state = if last {
+            self.after.remove(f)
+        } else {
+            self.after.get(f).cloned()
+        };
+        match state {
+            Some(s) => Some(s),
+            None => state_at(h, c, ignored),
+        }
+    }
+
+    /// Keeps the state after authority change `c`, if a later change reads it.
+    fn keep(&mut self, c: u32, state: Authority) {
+        if self.readers.get(&c).is_some_and(|&n| n > 0) {
+            self.after.insert(c, state);
+        }
+    }
+
+    /// Marks `c` as judged.
+    fn done(&mut self, h: &History, c: u32) {
+        if let Some([f]) = h.node(c).map(|n| &*n.auth_past) {
+            if let Some(n) = self.readers.get_mut(f) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.after.remove(f);
+                }
+            }
+        }
+    }
+}
+
 fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> Option<Pass> {
     let (g, founder) = genesis(h)?;
-    let mut ignored: Vec<Option<IgnoredReason>> = vec![None; h.len()];
-    let mut running = Authority::genesis(
+    let genesis_state = Authority::genesis(
         founder,
         g,
         OpId {
@@ -132,54 +217,48 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
             author: founder,
         },
     );
-    let mut frontier: Vec<u32> = vec![g];
+    let mut ignored: Vec<Option<IgnoredReason>> = vec![None; h.len()];
+    let mut running = genesis_state.clone();
+    let mut states = States::new(h, order, genesis_state, g);
     let mut lowerings = Vec::new();
     for &c in order {
         if c == g {
             continue;
         }
         let Some(node) = h.node(c) else { continue };
-        if let Some(reason) = revoked.get(&c) {
+        let past = |x: u32| h.auth_in_past(x, c);
+        let author = node.author();
+        let (lamport, ops) = (node.lamport(), node.ops());
+        let revoked_reason = revoked.get(&c);
+        if !node.authority {
+            if let Some(reason) = revoked_reason {
+                if let Some(slot) = ignored.get_mut(c as usize) {
+                    *slot = Some(reason.clone());
+                }
+            } else {
+                let state = states.before(h, c, &ignored)?;
+                if let Err(e) = state.check_all(author, c, lamport, ops, &past) {
+                    if let Some(slot) = ignored.get_mut(c as usize) {
+                        *slot = Some(IgnoredReason::Unauthorized {
+                            reason: e.to_string(),
+                        });
+                    }
+                }
+            }
+            states.done(h, c);
+            continue;
+        }
+        let mut state = states.take(h, c, &ignored)?;
+        states.done(h, c);
+        if let Some(reason) = revoked_reason {
             if let Some(slot) = ignored.get_mut(c as usize) {
                 *slot = Some(reason.clone());
             }
+            states.keep(c, state);
             continue;
         }
-        let past = |x: u32| h.auth_in_past(x, c);
-        let in_past = frontier.iter().all(|&f| h.auth_reaches(f, &node.auth_past));
-        let author = node.author();
-        let (lamport, ops) = (node.lamport(), node.ops());
-        let (verdict, lowered, seniority) = if in_past {
-            let seniority = running.seniority(&author);
-            if node.authority {
-                let lowered = running.lowerings(author, c, lamport, ops, &past);
-                (
-                    running.step_all(author, c, lamport, ops, &past),
-                    lowered,
-                    seniority,
-                )
-            } else {
-                (
-                    running.check_all(author, c, lamport, ops, &past),
-                    Vec::new(),
-                    seniority,
-                )
-            }
-        } else {
-            let mut state = state_at(h, c, &ignored)?;
-            let seniority = state.seniority(&author);
-            let lowered = if node.authority {
-                state.lowerings(author, c, lamport, ops, &past)
-            } else {
-                Vec::new()
-            };
-            let verdict = state.step_all(author, c, lamport, ops, &past);
-            if verdict.is_ok() && node.authority {
-                running.apply_all(author, c, lamport, ops, &past);
-            }
-            (verdict, lowered, seniority)
-        };
-        match verdict {
+        let seniority = state.seniority(&author);
+        match state.step_all(author, c, lamport, ops, &past) {
             Err(e) => {
                 if let Some(slot) = ignored.get_mut(c as usize) {
                     *slot = Some(IgnoredReason::Unauthorized {
@@ -187,15 +266,14 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
                     });
                 }
             }
-            Ok(()) if node.authority => {
-                frontier.retain(|&f| !h.auth_reaches(f, &node.auth_past));
-                frontier.push(c);
-                if !lowered.is_empty() {
-                    lowerings.push((c, seniority, lowered));
+            Ok(applied) => {
+                running.apply_all(author, c, lamport, ops, &past);
+                if !applied.lowerings.is_empty() {
+                    lowerings.push((c, seniority, applied.lowerings));
                 }
             }
-            Ok(()) => {}
         }
+        states.keep(c, state);
     }
     Some(Pass {
         ignored,
@@ -271,7 +349,10 @@ pub(crate) struct Edge {
 
 /// The lowerings that cut a cycle of concurrent lowerings: those that lower a more senior
 /// member from whom a path of lowerings concurrent with them leads back to their author.
-pub(crate) fn cycle_cuts(edges: &[Edge], concurrent: &dyn Fn(u32, u32) -> bool) -> Vec<(u32, MemberId)> {
+pub(crate) fn cycle_cuts(
+    edges: &[Edge],
+    concurrent: &dyn Fn(u32, u32) -> bool,
+) -> Vec<(u32, MemberId)> {
     let mut cuts = Vec::new();
     for e in edges {
         let senior_target = match (e.target_seniority, e.author_seniority) {
@@ -314,14 +395,13 @@ fn edges_of(h: &History, p: &Pass) -> Vec<Edge> {
     let mut edges = Vec::new();
     for (r, seniority, lowered) in &p.lowerings {
         let Some(node) = h.node(*r) else { continue };
-        let Some(state) = state_at(h, *r, &p.ignored) else { continue };
         for low in lowered.iter().filter(|l| l.member != node.author()) {
             edges.push(Edge {
                 change: *r,
                 author: node.author(),
                 target: low.member,
                 author_seniority: *seniority,
-                target_seniority: state.seniority(&low.member),
+                target_seniority: low.seniority,
             });
         }
     }

@@ -591,9 +591,10 @@ impl Workspace {
             tags: g.tags.clone(),
             open: g.open,
             archived: g.archived,
-            members: g
-                .roles()
-                .filter(|(m, _)| self.authority.role(m).is_some())
+            members: self
+                .authority
+                .group_members(&id)
+                .into_iter()
                 .map(|(member, role)| GroupMember { member, role })
                 .collect(),
         })
@@ -808,44 +809,68 @@ impl Workspace {
         let mut report = ApplyReport::default();
         let mark = self.history.mark();
         let pending_before = self.pending.clone();
+        let mut order = Vec::with_capacity(changes.len());
         for change in changes {
             if self.history.contains(&change.hash) || self.pending.contains_key(&change.hash) {
                 report.duplicates += 1;
             } else {
+                order.push(change.hash);
                 self.pending.insert(change.hash, change);
             }
         }
-        // Store every change whose dependencies are present, until none is left.
-        let mut stored: Vec<u32> = Vec::new();
-        loop {
-            let ready: Vec<ChangeHash> = self
-                .pending
-                .values()
-                .filter(|c| c.body.deps.iter().all(|d| self.history.contains(d)))
-                .map(|c| c.hash)
-                .collect();
-            if ready.is_empty() {
-                break;
-            }
-            let mut ready: Vec<Change> = ready
+        // Store every change whose dependencies are present, waking the changes that
+        // wait for it, in input order otherwise (usually canonical, so nothing waits).
+        let mut waiting: BTreeMap<ChangeHash, Vec<ChangeHash>> = BTreeMap::new();
+        let mut ready: Vec<ChangeHash> = Vec::new();
+        let mut queue: Vec<ChangeHash> = order;
+        queue.extend(pending_before.keys().copied());
+        for hash in queue.into_iter().rev() {
+            let Some(change) = self.pending.get(&hash) else {
+                continue;
+            };
+            let missing: Vec<ChangeHash> = change
+                .body
+                .deps
                 .iter()
-                .filter_map(|h| self.pending.remove(h))
+                .filter(|d| !self.history.contains(d))
+                .copied()
                 .collect();
-            ready.sort_by_key(|c| (c.body.lamport, c.hash));
-            for change in ready {
-                let founder = self.history.node(0).map(|n| n.author());
-                match self.history.check(&change, founder) {
-                    Ok(deps) => {
-                        let hash = change.hash;
-                        stored.push(self.history.insert(change, deps));
-                        report.applied.push(hash);
-                    }
-                    Err(reason) => {
-                        let hash = change.hash;
-                        self.history.rollback(mark);
-                        self.pending = pending_before;
-                        return Err(ApplyError::Rejected { hash, reason });
-                    }
+            if missing.is_empty() {
+                ready.push(hash);
+            } else {
+                for m in missing {
+                    waiting.entry(m).or_default().push(hash);
+                }
+            }
+        }
+        ready.reverse();
+        let mut stored: Vec<u32> = Vec::new();
+        let mut next = 0;
+        while let Some(&hash) = ready.get(next) {
+            next += 1;
+            let Some(change) = self.pending.remove(&hash) else {
+                continue;
+            };
+            let founder = self.history.node(0).map(|n| n.author());
+            match self.history.check(&change, founder) {
+                Ok(deps) => {
+                    stored.push(self.history.insert(change, deps));
+                    report.applied.push(hash);
+                }
+                Err(reason) => {
+                    self.history.rollback(mark);
+                    self.pending = pending_before;
+                    return Err(ApplyError::Rejected { hash, reason });
+                }
+            }
+            for child in waiting.remove(&hash).unwrap_or_default() {
+                let complete = self
+                    .pending
+                    .get(&child)
+                    .is_some_and(|c| c.body.deps.iter().all(|d| self.history.contains(d)));
+                // A change completes once: when the last of its dependencies is stored.
+                if complete {
+                    ready.push(child);
                 }
             }
         }
@@ -862,10 +887,9 @@ impl Workspace {
     /// Decides the validity of newly stored changes, on the fast path when they extend the
     /// history without concurrent authority changes, by a full resolution otherwise.
     fn settle(&mut self, stored: &[u32], report: &mut ApplyReport) {
-        if stored.is_empty() {
+        let Some(&first) = stored.iter().min() else {
             return;
-        }
-        let before = self.ignored.clone();
+        };
         let mut fast = true;
         for &c in stored {
             self.ignored.push(None);
@@ -873,30 +897,40 @@ impl Workspace {
                 fast = self.try_fast(c);
             }
         }
-        if !fast {
+        // Earlier changes can only change verdict on the slow path.
+        let before = if fast {
+            None
+        } else {
+            let before = self.ignored.clone();
             self.rebuild();
-        }
-        self.next_seq = self
-            .history
-            .changes_by(&self.identity.member_id())
-            .iter()
-            .filter_map(|&i| self.history.node(i))
-            .map(|n| n.change.body.seq + 1)
-            .max()
-            .unwrap_or(1)
-            .max(self.next_seq);
-        for (i, now) in self.ignored.iter().enumerate() {
-            let was = before.get(i).cloned().flatten();
-            let newly = stored.contains(&(i as u32));
-            if let Some(reason) = now {
-                if newly || was.is_none() {
-                    if let Some(n) = self.history.node(i as u32) {
-                        report.ignored.push(IgnoredChange {
-                            hash: n.change.hash,
-                            reason: reason.clone(),
-                        });
-                    }
+            Some(before)
+        };
+        // Stored changes have the indices from `first` on.
+        let candidates = match &before {
+            None => first as usize..self.ignored.len(),
+            Some(_) => 0..self.ignored.len(),
+        };
+        for i in candidates {
+            let Some(Some(reason)) = self.ignored.get(i) else {
+                continue;
+            };
+            let newly = i >= first as usize;
+            let invalidated = before
+                .as_ref()
+                .is_some_and(|b| matches!(b.get(i), Some(None)));
+            if newly || invalidated {
+                if let Some(n) = self.history.node(i as u32) {
+                    report.ignored.push(IgnoredChange {
+                        hash: n.change.hash,
+                        reason: reason.clone(),
+                    });
                 }
+            }
+        }
+        let me = self.member_id();
+        for &c in stored {
+            if let Some(n) = self.history.node(c).filter(|n| n.author() == me) {
+                self.next_seq = self.next_seq.max(n.change.body.seq + 1);
             }
         }
     }
@@ -910,6 +944,9 @@ impl Workspace {
             return false;
         }
         let Some(node) = h.node(c) else { return false };
+        if h.is_forked(&node.author()) {
+            return false;
+        }
         let all_authority_in_past = {
             let mut past: Vec<u32> = node.auth_past.to_vec();
             let mut heads: Vec<u32> = h.auth_heads().iter().copied().filter(|&x| x != c).collect();
@@ -922,23 +959,23 @@ impl Workspace {
         }
         let past = |x: u32| h.auth_in_past(x, c);
         let (author, lamport, ops) = (node.author(), node.lamport(), node.ops());
-        if node.authority {
-            let lowered = self.authority.lowerings(author, c, lamport, ops, &past);
-            for low in &lowered {
-                let concurrent = h
-                    .changes_by(&low.member)
-                    .iter()
-                    .any(|&x| x != c && !h.is_ancestor(x, c));
-                if concurrent {
-                    return false;
-                }
-            }
-            if lowered.iter().any(|l| l.was_owner) && self.authority.owners() <= 1 {
-                return false;
-            }
-        }
         let verdict = if node.authority {
-            self.authority.step_all(author, c, lamport, ops, &past)
+            match self.authority.step_all(author, c, lamport, ops, &past) {
+                Ok(applied) => {
+                    // A lowered member with changes not in this one's past, or a lost last
+                    // owner, needs the full resolution.
+                    let needs_resolution = applied.lowerings.iter().any(|l| {
+                        !h.all_in_past(&l.member, c)
+                            || (l.was_owner && self.authority.owners() == 0)
+                    });
+                    if needs_resolution {
+                        self.authority.undo(applied);
+                        return false;
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
         } else {
             self.authority.check_all(author, c, lamport, ops, &past)
         };

@@ -1,5 +1,10 @@
 //! The permission matrix of the README, tested as a table.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -60,10 +65,14 @@ fn fixture() -> Fixture {
     ws.add_member(mid(Member), Role::Member).unwrap();
     ws.add_member(mid(Guest), Role::Guest).unwrap();
     let open_group = ws.create_group(NewGroup::new("open")).unwrap();
-    let closed_group = ws.create_group(NewGroup::new("closed").open(false)).unwrap();
+    let closed_group = ws
+        .create_group(NewGroup::new("closed").open(false))
+        .unwrap();
     // The member leads the closed group; the guest observes it.
-    ws.set_group_role(closed_group, mid(Member), GroupRole::Lead).unwrap();
-    ws.set_group_role(closed_group, mid(Guest), GroupRole::Observer).unwrap();
+    ws.set_group_role(closed_group, mid(Member), GroupRole::Lead)
+        .unwrap();
+    ws.set_group_role(closed_group, mid(Guest), GroupRole::Observer)
+        .unwrap();
     Fixture {
         saved: ws.save(),
         open_group,
@@ -109,7 +118,15 @@ fn permission_matrix() {
         ("rename the workspace", |w, _| w.rename("renamed"), &[Founder, Owner2, SeniorAdmin, JuniorAdmin]),
         ("set one's display name", |w, _| w.set_display_name("me"), &[Founder, Owner2, SeniorAdmin, JuniorAdmin, Member, Guest]),
     ];
-    let everyone = [Founder, Owner2, SeniorAdmin, JuniorAdmin, Member, Guest, Outsider];
+    let everyone = [
+        Founder,
+        Owner2,
+        SeniorAdmin,
+        JuniorAdmin,
+        Member,
+        Guest,
+        Outsider,
+    ];
     let mut failures = Vec::new();
     for (name, action, allowed) in table {
         for who in everyone {
@@ -117,7 +134,10 @@ fn permission_matrix() {
             let expected = allowed.iter().any(|a| key(*a) == key(who));
             let got = action(&mut ws, &f);
             if got.is_ok() != expected {
-                failures.push(format!("{who:?} {name}: expected {}, got {got:?}", if expected { "allowed" } else { "refused" }));
+                failures.push(format!(
+                    "{who:?} {name}: expected {}, got {got:?}",
+                    if expected { "allowed" } else { "refused" }
+                ));
             }
             if let Err(e) = &got {
                 assert!(!ws.has_uncommitted(), "a refused edit left an open change");
@@ -129,7 +149,11 @@ fn permission_matrix() {
             }
         }
     }
-    assert!(failures.is_empty(), "matrix mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "matrix mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// The founder already joined the open group as its lead (creator), so "join" is refused

@@ -239,12 +239,23 @@ fn mutual_removal_cycles_resolve_by_seniority_in_every_order() {
             for i in perm {
                 copy.apply(&bundles[i]).unwrap();
             }
-            assert_eq!(copy.role(&id(admins[0]).member_id()), Some(Role::Admin), "k={k}: the most senior survives");
+            assert_eq!(
+                copy.role(&id(admins[0]).member_id()),
+                Some(Role::Admin),
+                "k={k}: the most senior survives"
+            );
             assert!(copy.members().iter().any(|m| m.role == Role::Owner));
-            assert_eq!(copy.role(&id(admins[1]).member_id()), None, "k={k}: a_1's removal of a_2 stands");
+            assert_eq!(
+                copy.role(&id(admins[1]).member_id()),
+                None,
+                "k={k}: a_1's removal of a_2 stands"
+            );
             outcomes.push(state(&mut copy));
         }
-        assert!(outcomes.windows(2).all(|w| w[0] == w[1]), "k={k}: outcomes differ by order");
+        assert!(
+            outcomes.windows(2).all(|w| w[0] == w[1]),
+            "k={k}: outcomes differ by order"
+        );
     }
 }
 
@@ -261,6 +272,16 @@ fn concurrent_leaves_keep_an_owner() {
     founder.merge(&other).unwrap();
     other.merge(&founder).unwrap();
     assert_eq!(state(&mut founder), state(&mut other));
-    assert_eq!(founder.members().iter().filter(|m| m.role == Role::Owner).count(), 1);
-    assert!(founder.changes().iter().any(|c| c.status == ChangeStatus::Ignored(IgnoredReason::KeepsOwner)));
+    assert_eq!(
+        founder
+            .members()
+            .iter()
+            .filter(|m| m.role == Role::Owner)
+            .count(),
+        1
+    );
+    assert!(founder
+        .changes()
+        .iter()
+        .any(|c| c.status == ChangeStatus::Ignored(IgnoredReason::KeepsOwner)));
 }
