@@ -15,8 +15,11 @@ echo "== format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 echo "== Rust tests (core, examples, doctests)"
-cargo test --workspace --release
+cargo test --workspace --release 2>&1 | tee -a "$log"
 
 echo "== examples"
 cargo run --release -q --example quickstart >/dev/null
@@ -24,10 +27,12 @@ cargo run --release -q --example quickstart >/dev/null
 echo "== fuzz targets"
 if cargo +nightly --version >/dev/null 2>&1 && command -v cargo-fuzz >/dev/null 2>&1; then
   for target in load apply sync; do
-    (cd fuzz && cargo +nightly fuzz run "$target" -- -max_total_time=10 -rss_limit_mb=2048)
+    (cd fuzz && cargo +nightly fuzz run --features fuzzing "$target" -- -max_total_time=10 -rss_limit_mb=2048)
   done
 else
   # Without nightly and cargo-fuzz the harness still builds and replays its regressions.
-  cargo test --release --manifest-path fuzz/Cargo.toml
+  cargo test --release --manifest-path fuzz/Cargo.toml --test replay 2>&1 | tee -a "$log"
 fi
-echo "all test suites passed"
+
+# One closing line for every suite together.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "all suites: %d passed, %d failed\n", p, f }' "$log"

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod apply;
 mod authority;
 mod change;
 mod clock;
@@ -12,12 +13,14 @@ mod identity;
 mod ids;
 mod model;
 mod op;
+mod query;
 #[doc(hidden)]
 pub mod reference;
 mod resolve;
 mod sync;
 mod workspace;
 
+pub use apply::{ApplyReport, IgnoredChange, PendingChange};
 pub use clock::{Clock, SteppingClock, SystemClock};
 pub use codec::FORMAT_VERSION;
 pub use error::{
@@ -26,9 +29,7 @@ pub use error::{
 pub use identity::Identity;
 pub use ids::{ChangeHash, GroupId, MemberId, OpId, WorkspaceId};
 pub use op::{GroupRole, GroupUpdate, Op, Role};
+pub use query::{ChangeInfo, ChangeStatus, GroupInfo, GroupMember, MemberInfo};
 pub use resolve::IgnoredReason;
 pub use sync::SyncState;
-pub use workspace::{
-    ApplyReport, ChangeInfo, ChangeStatus, GroupInfo, GroupMember, IgnoredChange, MemberInfo,
-    NewGroup, PendingChange, Workspace,
-};
+pub use workspace::{NewGroup, Workspace};

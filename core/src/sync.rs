@@ -9,11 +9,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::apply::ApplyReport;
 use crate::change::Change;
 use crate::codec::{self, SyncMessage};
 use crate::error::ApplyError;
 use crate::ids::ChangeHash;
-use crate::workspace::{ApplyReport, Workspace};
+use crate::workspace::Workspace;
 
 /// What one side of a sync knows about its peer. Keep one per peer and connection; start
 /// a fresh one after a reconnection (messages may have been lost).

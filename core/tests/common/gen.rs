@@ -7,7 +7,7 @@
     clippy::indexing_slicing
 )]
 
-use cercle::{GroupRole, GroupUpdate, MemberId, NewGroup, Role, Workspace};
+use cercle::{GroupRole, GroupUpdate, MemberId, NewGroup, Op, Role, Workspace};
 use proptest::prelude::*;
 
 use super::{clock, id};
@@ -33,6 +33,8 @@ pub enum Edit {
 #[derive(Clone, Debug)]
 pub enum Action {
     Edit(usize, Edit),
+    /// An edit signed without the local checks, as a modified client could.
+    Rogue(usize, Edit),
     Commit(usize),
     Merge(usize, usize),
 }
@@ -68,6 +70,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 pub fn actions(max: usize) -> impl Strategy<Value = Vec<Action>> {
     let action = prop_oneof![
         6 => (0..COPIES, edit()).prop_map(|(c, e)| Action::Edit(c, e)),
+        1 => (0..COPIES, edit()).prop_map(|(c, e)| Action::Rogue(c, e)),
         3 => (0..COPIES).prop_map(Action::Commit),
         2 => (0..COPIES, 0..COPIES).prop_map(|(a, b)| Action::Merge(a, b)),
     ];
@@ -112,6 +115,49 @@ fn apply_edit(ws: &mut Workspace, e: &Edit) {
     };
 }
 
+fn as_op(ws: &Workspace, e: &Edit) -> Option<Op> {
+    let groups = ws.groups();
+    let group = |n: u8| groups.get(n as usize % groups.len().max(1)).map(|g| g.id);
+    Some(match e {
+        Edit::Add(m, r) => Op::AddMember {
+            member: member(*m),
+            role: role(*r),
+        },
+        Edit::SetRole(m, r) => Op::SetRole {
+            member: member(*m),
+            role: role(*r),
+        },
+        Edit::Remove(m) => Op::RemoveMember { member: member(*m) },
+        Edit::Leave => Op::Leave,
+        Edit::CreateGroup(n, open) => Op::CreateGroup {
+            name: format!("rogue {n}"),
+            purpose: String::new(),
+            tags: Vec::new(),
+            open: *open,
+        },
+        Edit::Join(g) => Op::JoinGroup { group: group(*g)? },
+        Edit::SetGroupRole(g, m, r) => Op::SetGroupRole {
+            group: group(*g)?,
+            member: member(*m),
+            role: group_role(*r),
+        },
+        Edit::RemoveFromGroup(g, m) => Op::RemoveFromGroup {
+            group: group(*g)?,
+            member: member(*m),
+        },
+        Edit::Archive(g, a) => Op::UpdateGroup {
+            group: group(*g)?,
+            update: GroupUpdate::Archived(*a),
+        },
+        Edit::Rename(n) => Op::RenameWorkspace {
+            name: format!("rogue {n}"),
+        },
+        Edit::Profile(n) => Op::SetProfile {
+            display_name: format!("rogue {n}"),
+        },
+    })
+}
+
 /// Runs the actions on COPIES copies; every copy ends committed.
 pub fn run(setup: &[u8], actions: &[Action]) -> Vec<Workspace> {
     let mut founder = Workspace::create_with_clock(id(1), "Juste à temps", clock());
@@ -126,6 +172,11 @@ pub fn run(setup: &[u8], actions: &[Action]) -> Vec<Workspace> {
     for a in actions {
         match a {
             Action::Edit(c, e) => apply_edit(&mut copies[*c], e),
+            Action::Rogue(c, e) => {
+                if let Some(op) = as_op(&copies[*c], e) {
+                    copies[*c].commit_unchecked(vec![op]);
+                }
+            }
             Action::Commit(c) => {
                 copies[*c].commit();
             }

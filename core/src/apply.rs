@@ -1,0 +1,346 @@
+//! Saving, loading, applying and merging changes, and keeping the state in step.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::change::Change;
+use crate::codec;
+use crate::error::ApplyError;
+use crate::history::History;
+use crate::ids::ChangeHash;
+use crate::model::Model;
+use crate::resolve::{self, IgnoredReason};
+use crate::workspace::Workspace;
+
+/// What [`Workspace::apply`] (or a merge or sync) did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyReport {
+    /// Changes newly stored, in the order they were stored (valid or ignored).
+    pub applied: Vec<ChangeHash>,
+    /// How many received changes were already stored (duplicates are no-ops).
+    pub duplicates: usize,
+    /// Changes waiting for dependencies this copy has not seen yet.
+    pub pending: Vec<PendingChange>,
+    /// Changes newly ignored, with the reason: new changes refused by the permission rules,
+    /// and earlier changes invalidated by a change received now (a late removal).
+    pub ignored: Vec<IgnoredChange>,
+}
+
+/// A change that waits for missing dependencies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingChange {
+    /// The waiting change.
+    pub hash: ChangeHash,
+    /// The dependencies it waits for.
+    pub missing: Vec<ChangeHash>,
+}
+
+/// A change that is stored but has no effect.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IgnoredChange {
+    /// The ignored change.
+    pub hash: ChangeHash,
+    /// Why it is ignored.
+    pub reason: IgnoredReason,
+}
+
+impl Workspace {
+    /// Saves every change (after committing the open one), in canonical order.
+    /// Two copies holding the same changes save the same bytes.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.save_since(&[])
+    }
+
+    /// Saves the changes not in the causal past of `heads`: an incremental save, which
+    /// [`apply`](Workspace::apply) reads.
+    pub fn save_since(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.commit();
+        let known: Vec<u32> = heads
+            .iter()
+            .filter_map(|h| self.history.lookup(h))
+            .collect();
+        let order = self.history.missing_from(&known);
+        codec::encode_changes(
+            order
+                .iter()
+                .filter_map(|&i| self.history.node(i))
+                .map(|n| n.change.bytes.as_slice()),
+        )
+    }
+
+    /// Encodes the listed stored changes (unknown hashes are skipped) in canonical order,
+    /// in the format [`apply`](Workspace::apply) reads: for forwarding single changes.
+    pub fn encode_changes(&self, hashes: &[ChangeHash]) -> Vec<u8> {
+        let mut idx: Vec<u32> = hashes
+            .iter()
+            .filter_map(|h| self.history.lookup(h))
+            .collect();
+        idx.sort_by_key(|&i| self.history.node(i).map(|n| n.key()));
+        idx.dedup();
+        codec::encode_changes(
+            idx.iter()
+                .filter_map(|&i| self.history.node(i))
+                .map(|n| n.change.bytes.as_slice()),
+        )
+    }
+
+    /// Applies changes saved or sent by another copy. Every change is verified (encoding,
+    /// hash, signature, author known in its causal past); changes whose dependencies are
+    /// missing wait and are applied when they arrive; duplicates are no-ops. If anything is
+    /// malformed or forged, nothing is applied and the error names the reason.
+    ///
+    /// The open change is committed first.
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<ApplyReport, ApplyError> {
+        let encoded = codec::decode_changes(bytes)?;
+        let mut changes = Vec::with_capacity(encoded.len());
+        for e in encoded {
+            changes.push(
+                Change::decode(e)
+                    .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?,
+            );
+        }
+        self.commit();
+        self.apply_changes(changes)
+    }
+
+    /// Merges another in-memory copy into this one (its committed changes).
+    pub fn merge(&mut self, other: &Workspace) -> Result<ApplyReport, ApplyError> {
+        self.commit();
+        let changes: Vec<Change> = other
+            .history
+            .canonical_order()
+            .into_iter()
+            .filter_map(|i| other.history.node(i))
+            .filter(|n| !self.history.contains(&n.change.hash))
+            .map(|n| n.change.clone())
+            .collect();
+        self.apply_changes(changes)
+    }
+
+    pub(crate) fn missing_deps(&self, change: &Change) -> Vec<ChangeHash> {
+        change
+            .body
+            .deps
+            .iter()
+            .filter(|d| !self.history.contains(d))
+            .copied()
+            .collect()
+    }
+
+    /// Stores verified changes atomically, then brings validity and state up to date.
+    pub(crate) fn apply_changes(
+        &mut self,
+        changes: Vec<Change>,
+    ) -> Result<ApplyReport, ApplyError> {
+        let mut report = ApplyReport::default();
+        let mark = self.history.mark();
+        let pending_before = self.pending.clone();
+        let mut order = Vec::with_capacity(changes.len());
+        for change in changes {
+            if self.history.contains(&change.hash) || self.pending.contains_key(&change.hash) {
+                report.duplicates += 1;
+            } else {
+                order.push(change.hash);
+                self.pending.insert(change.hash, change);
+            }
+        }
+        // Store every change whose dependencies are present, waking the changes that
+        // wait for it, in input order otherwise (usually canonical, so nothing waits).
+        let mut waiting: BTreeMap<ChangeHash, Vec<ChangeHash>> = BTreeMap::new();
+        let mut ready: Vec<ChangeHash> = Vec::new();
+        let mut queue: Vec<ChangeHash> = order;
+        queue.extend(pending_before.keys().copied());
+        for hash in queue.into_iter().rev() {
+            let Some(change) = self.pending.get(&hash) else {
+                continue;
+            };
+            let missing: Vec<ChangeHash> = change
+                .body
+                .deps
+                .iter()
+                .filter(|d| !self.history.contains(d))
+                .copied()
+                .collect();
+            if missing.is_empty() {
+                ready.push(hash);
+            } else {
+                for m in missing {
+                    waiting.entry(m).or_default().push(hash);
+                }
+            }
+        }
+        ready.reverse();
+        let mut stored: Vec<u32> = Vec::new();
+        let mut next = 0;
+        while let Some(&hash) = ready.get(next) {
+            next += 1;
+            let Some(change) = self.pending.remove(&hash) else {
+                continue;
+            };
+            let founder = self.history.node(0).map(|n| n.author());
+            match self.history.check(&change, founder) {
+                Ok(deps) => {
+                    stored.push(self.history.insert(change, deps));
+                    report.applied.push(hash);
+                }
+                Err(reason) => {
+                    self.history.rollback(mark);
+                    self.pending = pending_before;
+                    return Err(ApplyError::Rejected { hash, reason });
+                }
+            }
+            for child in waiting.remove(&hash).unwrap_or_default() {
+                let complete = self
+                    .pending
+                    .get(&child)
+                    .is_some_and(|c| c.body.deps.iter().all(|d| self.history.contains(d)));
+                // A change completes once: when the last of its dependencies is stored.
+                if complete {
+                    ready.push(child);
+                }
+            }
+        }
+        for c in self.pending.values() {
+            report.pending.push(PendingChange {
+                hash: c.hash,
+                missing: self.missing_deps(c),
+            });
+        }
+        self.settle(&stored, &mut report);
+        Ok(report)
+    }
+
+    /// Decides the validity of newly stored changes, on the fast path when they extend the
+    /// history without concurrent authority changes, by a full resolution otherwise.
+    fn settle(&mut self, stored: &[u32], report: &mut ApplyReport) {
+        let Some(&first) = stored.iter().min() else {
+            return;
+        };
+        let mut fast = true;
+        for &c in stored {
+            self.ignored.push(None);
+            if fast {
+                fast = self.try_fast(c);
+            }
+        }
+        // Earlier changes can only change verdict on the slow path.
+        let before = if fast {
+            None
+        } else {
+            let before = self.ignored.clone();
+            self.rebuild();
+            Some(before)
+        };
+        // Stored changes have the indices from `first` on.
+        let candidates = match &before {
+            None => first as usize..self.ignored.len(),
+            Some(_) => 0..self.ignored.len(),
+        };
+        for i in candidates {
+            let Some(Some(reason)) = self.ignored.get(i) else {
+                continue;
+            };
+            let newly = i >= first as usize;
+            let invalidated = before
+                .as_ref()
+                .is_some_and(|b| matches!(b.get(i), Some(None)));
+            if newly || invalidated {
+                if let Some(n) = self.history.node(i as u32) {
+                    report.ignored.push(IgnoredChange {
+                        hash: n.change.hash,
+                        reason: reason.clone(),
+                    });
+                }
+            }
+        }
+        let me = self.member_id();
+        for &c in stored {
+            if let Some(n) = self.history.node(c).filter(|n| n.author() == me) {
+                self.next_seq = self.next_seq.max(n.change.body.seq + 1);
+            }
+        }
+    }
+
+    /// Tries to decide change `c` against the current state; false if a full resolution
+    /// is needed.
+    fn try_fast(&mut self, c: u32) -> bool {
+        let h = &self.history;
+        if c == 0 {
+            // The genesis founds the authority state: resolve from scratch.
+            return false;
+        }
+        let Some(node) = h.node(c) else { return false };
+        if h.is_forked(&node.author()) {
+            return false;
+        }
+        let all_authority_in_past = {
+            let mut past: Vec<u32> = node.auth_past.to_vec();
+            let mut heads: Vec<u32> = h.auth_heads().iter().copied().filter(|&x| x != c).collect();
+            past.sort_unstable();
+            heads.sort_unstable();
+            past == heads
+        };
+        if !all_authority_in_past {
+            return false;
+        }
+        let past = |x: u32| h.auth_in_past(x, c);
+        let (author, lamport, ops) = (node.author(), node.lamport(), node.ops());
+        let verdict = if node.authority {
+            match self.authority.step_all(author, c, lamport, ops, &past) {
+                Ok(applied) => {
+                    // A lowered member with changes not in this one's past, or a lost last
+                    // owner, needs the full resolution.
+                    let needs_resolution = applied.lowerings.iter().any(|l| {
+                        !h.all_in_past(&l.member, c)
+                            || (l.was_owner && self.authority.owners() == 0)
+                    });
+                    if needs_resolution {
+                        self.authority.undo(applied);
+                        return false;
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            self.authority.check_all(author, c, lamport, ops, &past)
+        };
+        match verdict {
+            Ok(()) => self.model.apply(author, lamport, ops),
+            Err(e) => {
+                if let Some(slot) = self.ignored.get_mut(c as usize) {
+                    *slot = Some(IgnoredReason::Unauthorized {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+        true
+    }
+
+    /// Resolves validity from the whole history and rebuilds the state.
+    pub(crate) fn rebuild(&mut self) {
+        if let Some(res) = resolve::resolve(&self.history) {
+            self.ignored = res.ignored;
+            self.authority = res.authority;
+        }
+        let mut model = Model::default();
+        for i in self.history.canonical_order() {
+            if matches!(self.ignored.get(i as usize), Some(None)) {
+                if let Some(n) = self.history.node(i) {
+                    model.apply(n.author(), n.lamport(), n.ops());
+                }
+            }
+        }
+        self.model = model;
+    }
+
+    pub(crate) fn history(&self) -> &History {
+        &self.history
+    }
+
+    pub(crate) fn pending_changes(&self) -> impl Iterator<Item = &Change> {
+        self.pending.values()
+    }
+}
