@@ -23,6 +23,7 @@ cargo test --workspace --release 2>&1 | tee -a "$log"
 
 echo "== examples"
 cargo run --release -q --example quickstart >/dev/null
+cargo run --release -q --example catalogue >/dev/null
 
 echo "== fuzz targets"
 if cargo +nightly --version >/dev/null 2>&1 && command -v cargo-fuzz >/dev/null 2>&1; then

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::change::Change;
 use crate::codec;
 use crate::error::ApplyError;
-use crate::history::History;
 use crate::ids::ChangeHash;
 use crate::model::Model;
 use crate::resolve::{self, IgnoredReason};
@@ -334,10 +333,6 @@ impl Workspace {
             }
         }
         self.model = model;
-    }
-
-    pub(crate) fn history(&self) -> &History {
-        &self.history
     }
 
     pub(crate) fn pending_changes(&self) -> impl Iterator<Item = &Change> {

@@ -7,9 +7,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::acl::Acl;
 use crate::error::{Denied, EditError};
-use crate::ids::{GroupId, MemberId, OpId};
-use crate::op::{GroupRole, GroupUpdate, Op, Role};
+use crate::ids::{GroupId, MemberId, ObjectId, OpId};
+use crate::op::{with_ids, GroupRole, GroupUpdate, Op, Role};
 
 /// One assignment of a role (or of no role: `None`) made by the change `change`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +67,7 @@ pub(crate) enum Undo {
     Member(MemberId, Option<MemberState>),
     Group(GroupId, Option<GroupState>),
     GroupRole((MemberId, GroupId), Option<RoleRegister<GroupRole>>),
+    Object(ObjectId, Option<Acl>),
 }
 
 /// What applying a change did: whom it lowered, and how to take it back.
@@ -116,13 +118,19 @@ pub(crate) struct Authority {
     pub(crate) groups: BTreeMap<GroupId, GroupState>,
     /// Group roles, by member then group.
     group_roles: BTreeMap<(MemberId, GroupId), RoleRegister<GroupRole>>,
+    /// Who may write each object: its kind, creator, parent and groups.
+    pub(crate) objects: BTreeMap<ObjectId, Acl>,
     /// While applying a change: the previous values of what it touched.
-    journal: Vec<Undo>,
+    pub(crate) journal: Vec<Undo>,
     /// Role overrides used to ask "would this still be allowed with a lower role?".
     overrides: Vec<(Scope, MemberId, Option<u8>)>,
 }
 
-fn deny(member: MemberId, action: impl Into<String>, reason: impl Into<String>) -> EditError {
+pub(crate) fn deny(
+    member: MemberId,
+    action: impl Into<String>,
+    reason: impl Into<String>,
+) -> EditError {
     EditError::Denied(Denied {
         member,
         action: action.into(),
@@ -156,6 +164,7 @@ impl Authority {
             members,
             groups: BTreeMap::new(),
             group_roles: BTreeMap::new(),
+            objects: BTreeMap::new(),
             journal: Vec::new(),
             overrides: Vec::new(),
         }
@@ -243,7 +252,7 @@ impl Authority {
     }
 
     /// May `member` manage `group` (settings, members, roles)?
-    fn may_manage_group(&self, member: &MemberId, group: &GroupId) -> bool {
+    pub(crate) fn may_manage_group(&self, member: &MemberId, group: &GroupId) -> bool {
         self.role(member) >= Some(Role::Admin)
             || (self.role(member) >= Some(Role::Member)
                 && self.group_role(group, member) == Some(GroupRole::Lead))
@@ -327,7 +336,7 @@ impl Authority {
         Ok(())
     }
 
-    fn group(&self, group: &GroupId) -> Result<&GroupState, EditError> {
+    pub(crate) fn group(&self, group: &GroupId) -> Result<&GroupState, EditError> {
         self.groups.get(group).ok_or(EditError::NoSuchGroup(*group))
     }
 
@@ -385,6 +394,12 @@ impl Authority {
                 }
                 Undo::GroupRole(k, None) => {
                     self.group_roles.remove(&k);
+                }
+                Undo::Object(k, Some(v)) => {
+                    self.objects.insert(k, v);
+                }
+                Undo::Object(k, None) => {
+                    self.objects.remove(&k);
                 }
             }
         }
@@ -485,7 +500,16 @@ impl Authority {
                 self.assign_group_role(ctx, *group, a, Some(GroupRole::Member))
             }
             Op::LeaveGroup { group } => self.assign_group_role(ctx, *group, a, None),
-            Op::Genesis { .. } | Op::SetProfile { .. } | Op::RenameWorkspace { .. } => {}
+            Op::Create { .. } | Op::Share { .. } | Op::Unshare { .. } => self.apply_acl(ctx, op),
+            Op::Genesis { .. }
+            | Op::SetProfile { .. }
+            | Op::RenameWorkspace { .. }
+            | Op::Set { .. }
+            | Op::Add { .. }
+            | Op::Remove { .. }
+            | Op::Insert { .. }
+            | Op::Delete { .. }
+            | Op::SetPipeline { .. } => {}
         }
     }
 
@@ -502,6 +526,15 @@ impl Authority {
         };
         match op {
             Op::Genesis { .. } => {}
+            Op::Create { .. }
+            | Op::Share { .. }
+            | Op::Unshare { .. }
+            | Op::Set { .. }
+            | Op::Add { .. }
+            | Op::Remove { .. }
+            | Op::Insert { .. }
+            | Op::Delete { .. }
+            | Op::SetPipeline { .. } => self.check_content(ctx, op)?,
             Op::AddMember { member, role } => {
                 let action = describe(op);
                 if self.role(member).is_some() {
@@ -650,14 +683,11 @@ impl Authority {
         let mut touched: Vec<(Scope, MemberId)> = Vec::new();
         let mut before: Vec<(Scope, MemberId, Option<u8>, Option<Seniority>)> = Vec::new();
         self.journal.clear();
-        for (i, op) in ops.iter().enumerate() {
+        for (id, op) in with_ids(author, lamport, ops) {
             let ctx = Ctx {
                 author,
                 change,
-                op: OpId {
-                    counter: lamport + i as u64,
-                    author,
-                },
+                op: id,
                 past,
             };
             touched.clear();
@@ -712,14 +742,11 @@ impl Authority {
         ops: &[Op],
         past: &dyn Fn(u32) -> bool,
     ) -> Result<(), EditError> {
-        for (i, op) in ops.iter().enumerate() {
+        for (id, op) in with_ids(author, lamport, ops) {
             let ctx = Ctx {
                 author,
                 change,
-                op: OpId {
-                    counter: lamport + i as u64,
-                    author,
-                },
+                op: id,
                 past,
             };
             self.check(&ctx, op)?;
@@ -736,14 +763,11 @@ impl Authority {
         ops: &[Op],
         past: &dyn Fn(u32) -> bool,
     ) {
-        for (i, op) in ops.iter().enumerate() {
+        for (id, op) in with_ids(author, lamport, ops) {
             let ctx = Ctx {
                 author,
                 change,
-                op: OpId {
-                    counter: lamport + i as u64,
-                    author,
-                },
+                op: id,
                 past,
             };
             self.apply(&ctx, op);
@@ -777,5 +801,14 @@ pub(crate) fn describe(op: &Op) -> String {
         Op::RemoveFromGroup { group, member } => format!("remove `{member}` from group `{group}`"),
         Op::JoinGroup { group } => format!("join group `{group}`"),
         Op::LeaveGroup { group } => format!("leave group `{group}`"),
+        Op::Create { kind, .. } => format!("create a {}", crate::acl::kind_name(*kind)),
+        Op::Share { object, group } => format!("share `{object}` with group `{group}`"),
+        Op::Unshare { object, group } => format!("stop sharing `{object}` with group `{group}`"),
+        Op::Set { object, field, .. }
+        | Op::Add { object, field, .. }
+        | Op::Remove { object, field, .. }
+        | Op::Insert { object, field, .. }
+        | Op::Delete { object, field, .. } => format!("edit {field:?} of `{object}`"),
+        Op::SetPipeline { .. } => "change the pipeline".into(),
     }
 }

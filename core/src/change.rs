@@ -28,7 +28,7 @@ pub(crate) struct ChangeBody {
 impl ChangeBody {
     /// The last operation counter this change uses.
     pub(crate) fn end_counter(&self) -> u64 {
-        self.lamport + (self.ops.len().max(1) as u64) - 1
+        self.lamport + crate::op::total_width(&self.ops).max(1) - 1
     }
 }
 
@@ -143,7 +143,12 @@ impl Change {
                 Rejection::Structure("sequence numbers and counters start at 1"),
             ));
         }
-        if body.lamport.checked_add(body.ops.len() as u64).is_none() {
+        let width = body
+            .ops
+            .iter()
+            .map(Op::width)
+            .try_fold(0u64, u64::checked_add);
+        if width.and_then(|w| body.lamport.checked_add(w)).is_none() {
             return Err((hash, Rejection::Structure("counter overflow")));
         }
         Ok(Change {

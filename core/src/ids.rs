@@ -132,6 +132,70 @@ hex_id!(
     "group id"
 );
 
+hex_id!(
+    /// Any object of a workspace's content: a contact, an event, a glossary, an entry, a
+    /// sense, an agenda item, a decision or a comment. Derived, like a [`GroupId`], from the
+    /// operation that created it. The typed ids ([`ContactId`], [`EventId`], ...) convert
+    /// to and from it.
+    ObjectId,
+    16,
+    "object id"
+);
+
+macro_rules! object_id {
+    ($(#[$meta:meta])* $name:ident, $kind:expr) => {
+        hex_id!($(#[$meta])* $name, 16, $kind);
+
+        impl From<$name> for ObjectId {
+            fn from(id: $name) -> ObjectId {
+                ObjectId(id.0)
+            }
+        }
+
+        impl From<ObjectId> for $name {
+            fn from(id: ObjectId) -> $name {
+                $name(id.0)
+            }
+        }
+    };
+}
+
+object_id!(
+    /// A contact of the shared CRM.
+    ContactId,
+    "contact id"
+);
+object_id!(
+    /// A timeline event: meeting, call, email, note, status change, decision or task.
+    EventId,
+    "event id"
+);
+object_id!(
+    /// A glossary co-written by a group.
+    GlossaryId,
+    "glossary id"
+);
+object_id!(
+    /// An entry of a glossary.
+    EntryId,
+    "entry id"
+);
+object_id!(
+    /// A sense (definition and examples) of a glossary entry.
+    SenseId,
+    "sense id"
+);
+object_id!(
+    /// A comment on a contact, an event or a glossary entry.
+    CommentId,
+    "comment id"
+);
+object_id!(
+    /// An agenda item or a decision of an event.
+    ItemId,
+    "item id"
+);
+
 /// The position of an operation in the workspace's causal order: a Lamport counter and
 /// the author. Unique for every honest author; compared counter first, then author.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
@@ -142,17 +206,28 @@ pub struct OpId {
     pub author: MemberId,
 }
 
+fn derive_bytes(context: &[u8], op: OpId) -> [u8; 16] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(context);
+    hasher.update(op.author.as_bytes());
+    hasher.update(&op.counter.to_le_bytes());
+    let hash = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(hash.as_bytes().get(..16).unwrap_or(&[0; 16]));
+    bytes
+}
+
 impl GroupId {
     /// The id of the group created by the operation `op`.
     pub(crate) fn derive(op: OpId) -> Self {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(b"cercle group id v1");
-        hasher.update(op.author.as_bytes());
-        hasher.update(&op.counter.to_le_bytes());
-        let hash = hasher.finalize();
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(hash.as_bytes().get(..16).unwrap_or(&[0; 16]));
-        GroupId(bytes)
+        GroupId(derive_bytes(b"cercle group id v1", op))
+    }
+}
+
+impl ObjectId {
+    /// The id of the object created by the operation `op`.
+    pub(crate) fn derive(op: OpId) -> Self {
+        ObjectId(derive_bytes(b"cercle object id v1", op))
     }
 }
 

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::ids::{MemberId, OpId};
-use crate::op::Op;
+use crate::crdt::{OrSet, Register, Text};
+use crate::ids::{MemberId, ObjectId, OpId};
+use crate::object::{Field, ObjectKind, Value};
+use crate::op::{with_ids, Op};
 
 /// A last-writer-wins register: the write with the greatest operation id wins (ties, which
 /// only a forked author can cause, go to the greater value).
@@ -36,20 +38,67 @@ impl<T: Default> Default for Lww<T> {
     }
 }
 
+/// One object's content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Object {
+    pub(crate) kind: ObjectKind,
+    pub(crate) parent: Option<ObjectId>,
+    pub(crate) creator: MemberId,
+    pub(crate) created: OpId,
+    pub(crate) registers: BTreeMap<Field, Register>,
+    pub(crate) sets: BTreeMap<Field, OrSet>,
+    pub(crate) texts: BTreeMap<Field, Text>,
+}
+
+impl Object {
+    pub(crate) fn get(&self, field: &Field) -> Option<&Value> {
+        self.registers.get(field).and_then(Register::get)
+    }
+
+    pub(crate) fn text(&self, field: &Field) -> String {
+        self.texts.get(field).map(Text::value).unwrap_or_default()
+    }
+
+    pub(crate) fn set_values(&self, field: &Field) -> Vec<Value> {
+        self.sets
+            .get(field)
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn str(&self, field: &Field) -> Option<String> {
+        self.get(field).and_then(Value::as_text).map(str::to_string)
+    }
+
+    pub(crate) fn strings(&self, field: &Field) -> Vec<String> {
+        self.set_values(field)
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Text(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub(crate) fn flag(&self, field: &Field) -> bool {
+        matches!(self.get(field), Some(Value::Bool(true)))
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Model {
     pub(crate) name: Lww<String>,
     pub(crate) profiles: BTreeMap<MemberId, Lww<String>>,
+    pub(crate) pipeline: Lww<Vec<String>>,
+    pub(crate) objects: BTreeMap<ObjectId, Object>,
+    /// Children of each object, in creation order.
+    pub(crate) children: BTreeMap<ObjectId, Vec<(OpId, ObjectId)>>,
 }
 
 impl Model {
     /// Applies the content operations of a valid change.
     pub(crate) fn apply(&mut self, author: MemberId, lamport: u64, ops: &[Op]) {
-        for (i, op) in ops.iter().enumerate() {
-            let at = OpId {
-                counter: lamport + i as u64,
-                author,
-            };
+        for (at, op) in with_ids(author, lamport, ops) {
             self.apply_op(author, at, op);
         }
     }
@@ -62,7 +111,113 @@ impl Model {
                 .entry(author)
                 .or_default()
                 .set(display_name, at),
+            Op::SetPipeline { stages } => self.pipeline.set(stages, at),
+            Op::Create { kind, parent, .. } => {
+                let id = ObjectId::derive(at);
+                let fresh = Object {
+                    kind: *kind,
+                    parent: *parent,
+                    creator: author,
+                    created: at,
+                    registers: BTreeMap::new(),
+                    sets: BTreeMap::new(),
+                    texts: BTreeMap::new(),
+                };
+                match self.objects.get_mut(&id) {
+                    // Two creations with one id come only from a forked author: keep the
+                    // smaller description, whatever the order they arrive in.
+                    Some(o) => {
+                        if (fresh.kind, fresh.parent) < (o.kind, o.parent) {
+                            o.kind = fresh.kind;
+                            o.parent = fresh.parent;
+                        }
+                    }
+                    None => {
+                        self.objects.insert(id, fresh);
+                        if let Some(p) = parent {
+                            let siblings = self.children.entry(*p).or_default();
+                            siblings.push((at, id));
+                            siblings.sort();
+                        }
+                    }
+                }
+            }
+            Op::Set {
+                object,
+                field,
+                value,
+                pred,
+            } => {
+                if let Some(o) = self.objects.get_mut(object) {
+                    o.registers
+                        .entry(field.clone())
+                        .or_default()
+                        .set(at, value.clone(), pred);
+                }
+            }
+            Op::Add {
+                object,
+                field,
+                value,
+            } => {
+                if let Some(o) = self.objects.get_mut(object) {
+                    o.sets
+                        .entry(field.clone())
+                        .or_default()
+                        .add(at, value.clone());
+                }
+            }
+            Op::Remove {
+                object,
+                field,
+                value,
+                observed,
+            } => {
+                if let Some(o) = self.objects.get_mut(object) {
+                    o.sets
+                        .entry(field.clone())
+                        .or_default()
+                        .remove(value, observed);
+                }
+            }
+            Op::Insert {
+                object,
+                field,
+                after,
+                text,
+            } => {
+                if let Some(o) = self.objects.get_mut(object) {
+                    o.texts
+                        .entry(field.clone())
+                        .or_default()
+                        .insert(*after, at, text);
+                }
+            }
+            Op::Delete {
+                object,
+                field,
+                runs,
+            } => {
+                if let Some(o) = self.objects.get_mut(object) {
+                    o.texts.entry(field.clone()).or_default().delete(runs);
+                }
+            }
             _ => {}
         }
+    }
+
+    /// The children of `object` of a kind, in creation order.
+    pub(crate) fn children_of(
+        &self,
+        object: &ObjectId,
+        kind: ObjectKind,
+    ) -> Vec<(ObjectId, &Object)> {
+        self.children
+            .get(object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, id)| self.objects.get(id).map(|o| (*id, o)))
+            .filter(|(_, o)| o.kind == kind)
+            .collect()
     }
 }

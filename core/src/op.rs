@@ -4,7 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{GroupId, MemberId};
+use crate::ids::{GroupId, MemberId, ObjectId, OpId};
+use crate::object::{Field, ObjectKind, Value};
 
 /// A member's role in the workspace, from least to most powerful.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -162,12 +163,133 @@ pub enum Op {
         /// The group.
         group: GroupId,
     },
+    /// Creates an object; its id derives from this operation.
+    Create {
+        /// What it is.
+        kind: ObjectKind,
+        /// The object it belongs to (an entry's glossary, a comment's subject, ...).
+        parent: Option<ObjectId>,
+        /// The groups it is shared with.
+        groups: Vec<GroupId>,
+    },
+    /// Shares an object with one more group.
+    Share {
+        /// The object.
+        object: ObjectId,
+        /// The group.
+        group: GroupId,
+    },
+    /// Stops sharing an object with a group (a concurrent share wins).
+    Unshare {
+        /// The object.
+        object: ObjectId,
+        /// The group.
+        group: GroupId,
+    },
+    /// Sets a register field, overwriting the values listed in `pred`.
+    Set {
+        /// The object.
+        object: ObjectId,
+        /// The field.
+        field: Field,
+        /// The new value.
+        value: Value,
+        /// The writes this one overwrites (those its author saw).
+        pred: Vec<OpId>,
+    },
+    /// Adds a value to a set field.
+    Add {
+        /// The object.
+        object: ObjectId,
+        /// The field.
+        field: Field,
+        /// The value.
+        value: Value,
+    },
+    /// Removes a value from a set field: the additions of it that its author saw (a
+    /// concurrent addition wins).
+    Remove {
+        /// The object.
+        object: ObjectId,
+        /// The field.
+        field: Field,
+        /// The value.
+        value: Value,
+        /// The additions removed.
+        observed: Vec<OpId>,
+    },
+    /// Inserts text after a character (or at the start). Each character gets its own
+    /// operation id, consecutive from this operation's.
+    Insert {
+        /// The object.
+        object: ObjectId,
+        /// The text field.
+        field: Field,
+        /// The character it follows, or `None` for the start.
+        after: Option<OpId>,
+        /// The text inserted.
+        text: String,
+    },
+    /// Deletes characters: runs of consecutive ids, as (first id, length).
+    Delete {
+        /// The object.
+        object: ObjectId,
+        /// The text field.
+        field: Field,
+        /// The runs deleted.
+        runs: Vec<(OpId, u32)>,
+    },
+    /// Replaces the workspace's pipeline of stages.
+    SetPipeline {
+        /// The stages, in order.
+        stages: Vec<String>,
+    },
 }
 
 impl Op {
     /// Whether the operation changes who may do what (roles, memberships, group settings).
     /// Such operations are resolved by the permission engine; the others are content.
     pub fn is_authority(&self) -> bool {
-        !matches!(self, Op::SetProfile { .. } | Op::RenameWorkspace { .. })
+        !matches!(
+            self,
+            Op::SetProfile { .. }
+                | Op::RenameWorkspace { .. }
+                | Op::Set { .. }
+                | Op::Add { .. }
+                | Op::Remove { .. }
+                | Op::Insert { .. }
+                | Op::Delete { .. }
+                | Op::SetPipeline { .. }
+        )
     }
+
+    /// How many operation ids the operation uses: one per inserted character, else one.
+    pub fn width(&self) -> u64 {
+        match self {
+            Op::Insert { text, .. } => (text.chars().count() as u64).max(1),
+            _ => 1,
+        }
+    }
+}
+
+/// The operations of a change with their ids: consecutive from the change's counter, each
+/// taking as many as its width.
+pub(crate) fn with_ids(
+    author: MemberId,
+    lamport: u64,
+    ops: &[Op],
+) -> impl Iterator<Item = (OpId, &Op)> {
+    ops.iter().scan(lamport, move |next, op| {
+        let id = OpId {
+            counter: *next,
+            author,
+        };
+        *next = next.saturating_add(op.width());
+        Some((id, op))
+    })
+}
+
+/// The total width of a list of operations.
+pub(crate) fn total_width(ops: &[Op]) -> u64 {
+    ops.iter().map(Op::width).fold(0u64, u64::saturating_add)
 }

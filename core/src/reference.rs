@@ -56,7 +56,7 @@ impl Graph<'_> {
 /// The verdict of the naive resolver for every stored change, in canonical order.
 #[doc(hidden)]
 pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)> {
-    let h = ws.history();
+    let h = &ws.history;
     let nodes: Vec<_> = (0..h.len() as u32).filter_map(|i| h.node(i)).collect();
     let mut ancestors: Vec<BTreeSet<u32>> = Vec::new();
     for n in &nodes {

@@ -66,7 +66,7 @@ impl Workspace {
     /// Commits the open change first.
     pub fn generate_sync_message(&mut self, state: &mut SyncState) -> Option<Vec<u8>> {
         self.commit();
-        let history = self.history();
+        let history = &self.history;
         let heads = history.heads();
         let mut to_send: Vec<u32> = Vec::new();
         if let Some(theirs) = &state.their_heads {

@@ -82,8 +82,12 @@ impl NewGroup {
 }
 
 const MAX_NAME: usize = 200;
-const MAX_TEXT: usize = 10_000;
+pub(crate) const MAX_TEXT: usize = 10_000;
 const MAX_TAGS: usize = 100;
+
+pub(crate) fn check_name_pub(what: &str, name: &str) -> Result<String, EditError> {
+    check_name(what, name)
+}
 
 fn check_name(what: &str, name: &str) -> Result<String, EditError> {
     let trimmed = name.trim();
@@ -301,10 +305,10 @@ impl Workspace {
 
     /// Applies a local operation: checked against the current state, in effect at once,
     /// recorded in the open change. On error nothing changes.
-    fn edit(&mut self, op: Op) -> Result<OpId, EditError> {
+    pub(crate) fn edit(&mut self, op: Op) -> Result<OpId, EditError> {
         let author = self.member_id();
         let (index, counter) = match &self.open {
-            Some(open) => (open.index, open.lamport + open.ops.len() as u64),
+            Some(open) => (open.index, open.lamport + crate::op::total_width(&open.ops)),
             None => (self.history.len() as u32, self.history.max_counter() + 1),
         };
         let at = OpId { counter, author };
@@ -314,7 +318,9 @@ impl Workspace {
             op: at,
             past: &|i| i < index,
         };
-        self.authority.step(&ctx, &op)?;
+        let stepped = self.authority.step(&ctx, &op);
+        self.authority.journal.clear();
+        stepped?;
         self.model.apply_op(author, at, &op);
         let open = self.open.get_or_insert_with(|| OpenChange {
             deps: self.history.heads(),

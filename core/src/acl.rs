@@ -1,0 +1,377 @@
+//! Who may write which object: the part of the authority state that follows content.
+//!
+//! An object's rights come from its root (a contact, an event or a glossary) and the groups
+//! the root is shared with: the groups' leads and members write, everyone in them comments,
+//! and an object shared with no group belongs to every workspace member. Sharing and
+//! unsharing are authority operations, so they are resolved like roles.
+
+use std::collections::BTreeMap;
+
+use crate::authority::{deny, Authority, Ctx, Undo};
+use crate::error::EditError;
+use crate::ids::{GroupId, MemberId, ObjectId, OpId};
+use crate::object::{EntryStatus, Field, ObjectKind, Value};
+use crate::op::{GroupRole, Op, Role};
+
+/// The rights-relevant facts of an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Acl {
+    pub(crate) kind: ObjectKind,
+    pub(crate) creator: MemberId,
+    pub(crate) parent: Option<ObjectId>,
+    pub(crate) created: OpId,
+    /// For each group, the changes whose shares are live (add-wins).
+    shares: BTreeMap<GroupId, Vec<u32>>,
+}
+
+impl Acl {
+    pub(crate) fn groups(&self) -> impl Iterator<Item = GroupId> + '_ {
+        self.shares
+            .iter()
+            .filter(|(_, tags)| !tags.is_empty())
+            .map(|(g, _)| *g)
+    }
+}
+
+/// A lowercase name for a kind, for messages.
+pub(crate) fn kind_name(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Contact => "contact",
+        ObjectKind::Event => "event",
+        ObjectKind::Glossary => "glossary",
+        ObjectKind::Entry => "glossary entry",
+        ObjectKind::Sense => "sense",
+        ObjectKind::AgendaItem => "agenda item",
+        ObjectKind::Decision => "decision",
+        ObjectKind::Comment => "comment",
+    }
+}
+
+const MAX_DEPTH: usize = 4;
+
+impl Authority {
+    fn acl(&self, object: &ObjectId) -> Result<&Acl, EditError> {
+        self.objects
+            .get(object)
+            .ok_or_else(|| EditError::Invalid(format!("no object `{object}` in this workspace")))
+    }
+
+    /// The top-level object an object belongs to.
+    pub(crate) fn root(&self, object: &ObjectId) -> Option<(ObjectId, &Acl)> {
+        let mut id = *object;
+        for _ in 0..MAX_DEPTH {
+            let acl = self.objects.get(&id)?;
+            match acl.parent {
+                Some(p) => id = p,
+                None => return Some((id, acl)),
+            }
+        }
+        None
+    }
+
+    /// The groups an object's rights come from (those of its root).
+    pub(crate) fn object_groups(&self, object: &ObjectId) -> Vec<GroupId> {
+        self.root(object)
+            .map(|(_, acl)| acl.groups().collect())
+            .unwrap_or_default()
+    }
+
+    /// May `member` write the content of `object`?
+    pub(crate) fn may_write(&self, member: &MemberId, object: &ObjectId) -> bool {
+        let groups = self.object_groups(object);
+        if groups.is_empty() {
+            return self.role(member) >= Some(Role::Member);
+        }
+        groups.iter().any(|g| self.may_write_group(member, g))
+    }
+
+    /// May `member` comment on `object` (everyone in its groups, observers included)?
+    pub(crate) fn may_comment(&self, member: &MemberId, object: &ObjectId) -> bool {
+        let groups = self.object_groups(object);
+        if groups.is_empty() || self.role(member) >= Some(Role::Admin) {
+            return self.role(member).is_some();
+        }
+        groups.iter().any(|g| self.group_role(g, member).is_some())
+    }
+
+    /// Does `member` lead one of the groups of `object` (or administer the workspace)?
+    pub(crate) fn leads(&self, member: &MemberId, object: &ObjectId) -> bool {
+        if self.role(member) >= Some(Role::Admin) {
+            return true;
+        }
+        self.object_groups(object)
+            .iter()
+            .any(|g| self.group_role(g, member) == Some(GroupRole::Lead))
+    }
+
+    /// May `member` write content shared with `group`?
+    pub(crate) fn may_write_group(&self, member: &MemberId, group: &GroupId) -> bool {
+        let active = self.groups.get(group).is_some_and(|g| !g.archived);
+        active
+            && self.role(member) >= Some(Role::Member)
+            && self.group_role(group, member) >= Some(GroupRole::Member)
+    }
+
+    /// May `member` edit `field` of `object` (setting `value`, if given)?
+    fn may_edit(
+        &self,
+        member: &MemberId,
+        object: &ObjectId,
+        field: &Field,
+        value: Option<&Value>,
+    ) -> Result<(), EditError> {
+        let acl = self.acl(object)?;
+        let (_, kinds) = field.spec();
+        if !kinds.contains(&acl.kind) {
+            return Err(EditError::Invalid(format!(
+                "a {} has no field {field:?}",
+                kind_name(acl.kind)
+            )));
+        }
+        if let Some(v) = value {
+            if !field.accepts(v) {
+                return Err(EditError::Invalid(format!("{field:?} does not take {v:?}")));
+            }
+        }
+        let action = format!("edit {field:?} of {} `{object}`", kind_name(acl.kind));
+        let allowed = match acl.kind {
+            ObjectKind::Contact | ObjectKind::Glossary | ObjectKind::Sense => {
+                self.may_write(member, object)
+            }
+            ObjectKind::Entry => match (field, value) {
+                (
+                    Field::EntryStatus,
+                    Some(Value::EntryStatus(
+                        EntryStatus::Approved | EntryStatus::Rejected | EntryStatus::Deprecated,
+                    )),
+                ) => {
+                    if !self.leads(member, object) {
+                        return Err(deny(
+                            *member,
+                            action,
+                            "only the group's leads approve, reject or deprecate entries",
+                        ));
+                    }
+                    true
+                }
+                _ => self.may_write(member, object),
+            },
+            ObjectKind::Event | ObjectKind::AgendaItem | ObjectKind::Decision => {
+                let (event, root) = self.root(object).ok_or_else(|| {
+                    EditError::Invalid(format!("no object `{object}` in this workspace"))
+                })?;
+                (root.creator == *member && self.may_write(member, &event))
+                    || self.leads(member, &event)
+            }
+            ObjectKind::Comment => acl.creator == *member && self.may_comment(member, object),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            let reason = match acl.kind {
+                ObjectKind::Event | ObjectKind::AgendaItem | ObjectKind::Decision => {
+                    "only its author, while a writer of its groups, and the groups' leads edit an event"
+                }
+                ObjectKind::Comment => "only its author edits a comment",
+                _ => "only the leads and members of its groups write it",
+            };
+            Err(deny(*member, action, reason))
+        }
+    }
+
+    /// Checks a content or sharing operation.
+    pub(crate) fn check_content(&self, ctx: &Ctx<'_>, op: &Op) -> Result<(), EditError> {
+        let a = ctx.author;
+        match op {
+            Op::Create {
+                kind,
+                parent,
+                groups,
+            } => {
+                let id = ObjectId::derive(ctx.op);
+                if self.objects.contains_key(&id) {
+                    return Err(EditError::Invalid(format!("object `{id}` already exists")));
+                }
+                let action = format!("create a {}", kind_name(*kind));
+                match (kind.parents(), parent) {
+                    (None, None) => {
+                        if *kind == ObjectKind::Glossary && groups.len() != 1 {
+                            return Err(EditError::Invalid(
+                                "a glossary belongs to exactly one group".into(),
+                            ));
+                        }
+                        for g in groups {
+                            self.group(g)?;
+                            if !self.may_write_group(&a, g) {
+                                return Err(deny(
+                                    a,
+                                    action,
+                                    format!("only leads and members of group `{g}` write in it"),
+                                ));
+                            }
+                        }
+                        if groups.is_empty() && self.role(&a) < Some(Role::Member) {
+                            return Err(deny(a, action, "guests do not write content"));
+                        }
+                    }
+                    (Some(kinds), Some(p)) => {
+                        let parent_kind = self.acl(p)?.kind;
+                        if !kinds.contains(&parent_kind) || !groups.is_empty() {
+                            return Err(EditError::Invalid(format!(
+                                "a {} cannot belong to a {}",
+                                kind_name(*kind),
+                                kind_name(parent_kind)
+                            )));
+                        }
+                        let ok = match kind {
+                            ObjectKind::Comment => self.may_comment(&a, p),
+                            ObjectKind::AgendaItem | ObjectKind::Decision => {
+                                self.may_edit(&a, p, &Field::Title, None).is_ok()
+                            }
+                            _ => self.may_write(&a, p),
+                        };
+                        if !ok {
+                            return Err(deny(a, action, "no right to write there"));
+                        }
+                    }
+                    _ => {
+                        return Err(EditError::Invalid(format!(
+                            "a {} {} a parent",
+                            kind_name(*kind),
+                            if parent.is_some() {
+                                "takes no"
+                            } else {
+                                "needs"
+                            }
+                        )))
+                    }
+                }
+            }
+            Op::Share { object, group } => {
+                let acl = self.acl(object)?;
+                self.group(group)?;
+                if acl.parent.is_some() {
+                    return Err(EditError::Invalid(
+                        "only top-level objects are shared".into(),
+                    ));
+                }
+                if !self.may_write(&a, object) || !self.may_write_group(&a, group) {
+                    return Err(deny(
+                        a,
+                        format!("share `{object}` with group `{group}`"),
+                        "sharing needs write rights on the object and in the group",
+                    ));
+                }
+            }
+            Op::Unshare { object, group } => {
+                self.acl(object)?;
+                if !self.may_write(&a, object) && !self.may_manage_group(&a, group) {
+                    return Err(deny(
+                        a,
+                        format!("stop sharing `{object}` with group `{group}`"),
+                        "only writers of the object and managers of the group stop sharing",
+                    ));
+                }
+            }
+            Op::Set {
+                object,
+                field,
+                value,
+                ..
+            } => {
+                self.may_edit(&a, object, field, Some(value))?;
+                if let (Field::MergedInto, Value::Object(into)) = (field, value) {
+                    if self.acl(into)?.kind != ObjectKind::Contact || into == object {
+                        return Err(EditError::Invalid(format!(
+                            "`{into}` is not another contact"
+                        )));
+                    }
+                    if !self.may_write(&a, into) {
+                        return Err(deny(
+                            a,
+                            format!("merge contact `{object}` into `{into}`"),
+                            "merging needs write rights on both contacts",
+                        ));
+                    }
+                }
+            }
+            Op::Add {
+                object,
+                field,
+                value,
+            }
+            | Op::Remove {
+                object,
+                field,
+                value,
+                ..
+            } => self.may_edit(&a, object, field, Some(value))?,
+            Op::Insert { object, field, .. } | Op::Delete { object, field, .. } => {
+                if field.spec().0 != crate::object::Merge::Text {
+                    return Err(EditError::Invalid(format!("{field:?} is not a text field")));
+                }
+                self.may_edit(&a, object, field, None)?
+            }
+            Op::SetPipeline { stages } => {
+                if self.role(&a) < Some(Role::Admin) {
+                    return Err(deny(
+                        a,
+                        "change the pipeline",
+                        "only owners and admins change the pipeline",
+                    ));
+                }
+                if stages.is_empty() {
+                    return Err(EditError::Invalid(
+                        "a pipeline needs at least one stage".into(),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Applies a creation or a change of sharing.
+    pub(crate) fn apply_acl(&mut self, ctx: &Ctx<'_>, op: &Op) {
+        match op {
+            Op::Create {
+                kind,
+                parent,
+                groups,
+            } => {
+                let id = ObjectId::derive(ctx.op);
+                self.journal
+                    .push(Undo::Object(id, self.objects.get(&id).cloned()));
+                self.objects.entry(id).or_insert_with(|| Acl {
+                    kind: *kind,
+                    creator: ctx.author,
+                    parent: *parent,
+                    created: ctx.op,
+                    shares: groups.iter().map(|g| (*g, vec![ctx.change])).collect(),
+                });
+            }
+            Op::Share { object, group } => {
+                self.journal
+                    .push(Undo::Object(*object, self.objects.get(object).cloned()));
+                if let Some(acl) = self.objects.get_mut(object) {
+                    let tags = acl.shares.entry(*group).or_default();
+                    if !tags.contains(&ctx.change) {
+                        tags.push(ctx.change);
+                    }
+                }
+            }
+            Op::Unshare { object, group } => {
+                self.journal
+                    .push(Undo::Object(*object, self.objects.get(object).cloned()));
+                if let Some(tags) = self
+                    .objects
+                    .get_mut(object)
+                    .and_then(|a| a.shares.get_mut(group))
+                {
+                    tags.retain(|&t| t != ctx.change && !(ctx.past)(t));
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Editing content field by field: the generic layer under contacts, events and glossaries.
+
+use crate::error::EditError;
+use crate::ids::{GroupId, ObjectId, OpId};
+use crate::model::Object;
+use crate::object::{Field, Merge, ObjectKind, Value};
+use crate::op::Op;
+use crate::workspace::Workspace;
+
+/// The most characters one text field holds.
+pub(crate) const MAX_TEXT_CHARS: usize = 100_000;
+
+impl Workspace {
+    pub(crate) fn object(&self, id: &ObjectId) -> Option<&Object> {
+        self.model.objects.get(id)
+    }
+
+    fn object_of(&self, id: &ObjectId, field: &Field, merge: Merge) -> Result<&Object, EditError> {
+        let o = self
+            .object(id)
+            .ok_or_else(|| EditError::Invalid(format!("no object `{id}` in this workspace")))?;
+        let (m, kinds) = field.spec();
+        if m != merge || !kinds.contains(&o.kind) {
+            return Err(EditError::Invalid(format!(
+                "{field:?} is not a {} field of a {}",
+                match merge {
+                    Merge::Register => "single-valued",
+                    Merge::Set => "multi-valued",
+                    Merge::Text => "text",
+                },
+                crate::acl::kind_name(o.kind)
+            )));
+        }
+        Ok(o)
+    }
+
+    pub(crate) fn create_object(
+        &mut self,
+        kind: ObjectKind,
+        parent: Option<ObjectId>,
+        groups: Vec<GroupId>,
+    ) -> Result<ObjectId, EditError> {
+        self.edit(Op::Create {
+            kind,
+            parent,
+            groups,
+        })
+        .map(ObjectId::derive)
+    }
+
+    /// Sets a single-valued field; the value replaces every value the copy shows,
+    /// concurrent ones included.
+    pub fn set_field(
+        &mut self,
+        object: ObjectId,
+        field: Field,
+        value: Value,
+    ) -> Result<(), EditError> {
+        let o = self.object_of(&object, &field, Merge::Register)?;
+        let pred = o
+            .registers
+            .get(&field)
+            .map(|r| r.heads())
+            .unwrap_or_default();
+        if let Value::Text(t) = &value {
+            if t.chars().count() > crate::workspace::MAX_TEXT {
+                return Err(EditError::Invalid(format!(
+                    "{field:?} is longer than {} characters",
+                    crate::workspace::MAX_TEXT
+                )));
+            }
+        }
+        self.edit(Op::Set {
+            object,
+            field,
+            value,
+            pred,
+        })
+        .map(drop)
+    }
+
+    /// Adds a value to a multi-valued field (add-wins: a concurrent removal does not undo it).
+    pub fn add_value(
+        &mut self,
+        object: ObjectId,
+        field: Field,
+        value: Value,
+    ) -> Result<(), EditError> {
+        let o = self.object_of(&object, &field, Merge::Set)?;
+        if o.sets.get(&field).is_some_and(|s| s.contains(&value)) {
+            return Ok(());
+        }
+        self.edit(Op::Add {
+            object,
+            field,
+            value,
+        })
+        .map(drop)
+    }
+
+    /// Removes a value from a multi-valued field (what this copy has seen of it).
+    pub fn remove_value(
+        &mut self,
+        object: ObjectId,
+        field: Field,
+        value: Value,
+    ) -> Result<(), EditError> {
+        let o = self.object_of(&object, &field, Merge::Set)?;
+        let observed = o
+            .sets
+            .get(&field)
+            .map(|s| s.tags_of(&value))
+            .unwrap_or_default();
+        if observed.is_empty() {
+            return Ok(());
+        }
+        self.edit(Op::Remove {
+            object,
+            field,
+            value,
+            observed,
+        })
+        .map(drop)
+    }
+
+    /// Replaces `delete` characters at position `pos` of a text field with `insert`.
+    /// Positions count characters (Unicode scalar values), never bytes.
+    pub fn splice_text(
+        &mut self,
+        object: ObjectId,
+        field: Field,
+        pos: usize,
+        delete: usize,
+        insert: &str,
+    ) -> Result<(), EditError> {
+        let o = self.object_of(&object, &field, Merge::Text)?;
+        let text = o.texts.get(&field).cloned().unwrap_or_default();
+        let len = text.len();
+        if pos > len || delete > len - pos {
+            return Err(EditError::Invalid(format!(
+                "range {pos}..{} is outside the text ({len} characters)",
+                pos.saturating_add(delete)
+            )));
+        }
+        if len - delete + insert.chars().count() > MAX_TEXT_CHARS {
+            return Err(EditError::Invalid(format!(
+                "{field:?} would be longer than {MAX_TEXT_CHARS} characters"
+            )));
+        }
+        if delete > 0 {
+            let runs = text.runs(pos, delete);
+            self.edit(Op::Delete {
+                object,
+                field: field.clone(),
+                runs,
+            })?;
+        }
+        if !insert.is_empty() {
+            let after = pos.checked_sub(1).and_then(|p| text.id_at(p));
+            self.edit(Op::Insert {
+                object,
+                field,
+                after,
+                text: insert.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Sets a text field to `value` by editing only what differs (so concurrent edits
+    /// elsewhere in the text survive).
+    pub fn set_text(
+        &mut self,
+        object: ObjectId,
+        field: Field,
+        value: &str,
+    ) -> Result<(), EditError> {
+        let current: Vec<char> = self.text(&object, &field).chars().collect();
+        let new: Vec<char> = value.chars().collect();
+        let prefix = current.iter().zip(&new).take_while(|(a, b)| a == b).count();
+        let suffix = current
+            .iter()
+            .skip(prefix)
+            .rev()
+            .zip(new.iter().skip(prefix).rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let insert: String = new
+            .get(prefix..new.len() - suffix)
+            .unwrap_or_default()
+            .iter()
+            .collect();
+        self.splice_text(
+            object,
+            field,
+            prefix,
+            current.len() - prefix - suffix,
+            &insert,
+        )
+    }
+
+    /// The value of a text field ("" when unset or unknown).
+    pub fn text(&self, object: &ObjectId, field: &Field) -> String {
+        self.object(object)
+            .map(|o| o.text(field))
+            .unwrap_or_default()
+    }
+
+    /// The value of a single-valued field.
+    pub fn field(&self, object: &ObjectId, field: &Field) -> Option<Value> {
+        self.object(object).and_then(|o| o.get(field)).cloned()
+    }
+
+    /// Every value a single-valued field holds: more than one when concurrent writes have
+    /// not been resolved by a later one. The first is the oldest; the shown value is the last.
+    pub fn conflicts(&self, object: &ObjectId, field: &Field) -> Vec<(OpId, Value)> {
+        self.object(object)
+            .and_then(|o| o.registers.get(field))
+            .map(|r| r.all().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// Shares an object (a contact, an event or a glossary) with one more group.
+    pub fn share(&mut self, object: ObjectId, group: GroupId) -> Result<(), EditError> {
+        self.edit(Op::Share { object, group }).map(drop)
+    }
+
+    /// Stops sharing an object with a group.
+    pub fn unshare(&mut self, object: ObjectId, group: GroupId) -> Result<(), EditError> {
+        self.edit(Op::Unshare { object, group }).map(drop)
+    }
+
+    /// The groups an object is shared with (for nested objects, those of their root).
+    pub fn shared_with(&self, object: &ObjectId) -> Vec<GroupId> {
+        self.authority.object_groups(object)
+    }
+}

@@ -1,0 +1,630 @@
+//! The shared CRM: contacts, their pipeline stage, duplicates and merges.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EditError;
+use crate::fold::{distance, fold};
+use crate::ids::{ContactId, GroupId, MemberId, ObjectId, OpId};
+use crate::model::Object;
+use crate::object::{ContactKind, EventKind, Field, ObjectKind, Value};
+use crate::workspace::Workspace;
+
+/// The stages a new workspace's pipeline starts with.
+pub const DEFAULT_PIPELINE: [&str; 7] = [
+    "new",
+    "contacted",
+    "meeting",
+    "proposal",
+    "negotiation",
+    "won",
+    "lost",
+];
+
+/// A new contact, for [`Workspace::create_contact`].
+///
+/// ```
+/// use cercle::{ContactKind, NewContact};
+/// let c = NewContact::new("Patrick Martin")
+///     .kind(ContactKind::BusinessAngel)
+///     .organisation("Juste à temps")
+///     .email("patrick@example.org")
+///     .tag("convivialité");
+/// assert_eq!(c.display_name(), "Patrick Martin");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewContact {
+    fields: Vec<(Field, Value)>,
+    sets: Vec<(Field, Value)>,
+    notes: String,
+    groups: Vec<GroupId>,
+    display_name: String,
+}
+
+impl NewContact {
+    /// A contact shown as `display_name`.
+    pub fn new(display_name: impl Into<String>) -> Self {
+        let display_name = display_name.into();
+        NewContact {
+            fields: vec![(Field::DisplayName, Value::Text(display_name.clone()))],
+            display_name,
+            ..NewContact::default()
+        }
+    }
+
+    fn with(mut self, field: Field, value: Value) -> Self {
+        self.fields.retain(|(f, _)| *f != field);
+        self.fields.push((field, value));
+        self
+    }
+
+    fn with_item(mut self, field: Field, value: Value) -> Self {
+        self.sets.push((field, value));
+        self
+    }
+
+    /// The given name.
+    pub fn given_name(self, v: impl Into<String>) -> Self {
+        self.with(Field::GivenName, Value::Text(v.into()))
+    }
+    /// The family name.
+    pub fn family_name(self, v: impl Into<String>) -> Self {
+        self.with(Field::FamilyName, Value::Text(v.into()))
+    }
+    /// The kind of contact.
+    pub fn kind(self, v: ContactKind) -> Self {
+        self.with(Field::ContactKind, Value::ContactKind(v))
+    }
+    /// The organisation.
+    pub fn organisation(self, v: impl Into<String>) -> Self {
+        self.with(Field::Organisation, Value::Text(v.into()))
+    }
+    /// The job title.
+    pub fn job_title(self, v: impl Into<String>) -> Self {
+        self.with(Field::JobTitle, Value::Text(v.into()))
+    }
+    /// The postal address.
+    pub fn address(self, v: impl Into<String>) -> Self {
+        self.with(Field::Address, Value::Text(v.into()))
+    }
+    /// The pipeline stage (default: the pipeline's first).
+    pub fn stage(self, v: impl Into<String>) -> Self {
+        self.with(Field::Stage, Value::Text(v.into()))
+    }
+    /// The member who owns the contact.
+    pub fn owner(self, v: MemberId) -> Self {
+        self.with(Field::Owner, Value::Member(v))
+    }
+    /// A custom field.
+    pub fn custom(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.with(Field::Custom(name.into()), Value::Text(value.into()))
+    }
+    /// One more email address.
+    pub fn email(self, v: impl Into<String>) -> Self {
+        self.with_item(Field::Emails, Value::Text(v.into()))
+    }
+    /// One more phone number.
+    pub fn phone(self, v: impl Into<String>) -> Self {
+        self.with_item(Field::Phones, Value::Text(v.into()))
+    }
+    /// One more web link.
+    pub fn link(self, v: impl Into<String>) -> Self {
+        self.with_item(Field::Links, Value::Text(v.into()))
+    }
+    /// One more tag.
+    pub fn tag(self, v: impl Into<String>) -> Self {
+        self.with_item(Field::Tags, Value::Text(v.into()))
+    }
+    /// Free notes.
+    pub fn notes(mut self, v: impl Into<String>) -> Self {
+        self.notes = v.into();
+        self
+    }
+    /// A group the contact is shared with (none: every workspace member).
+    pub fn group(mut self, g: GroupId) -> Self {
+        self.groups.push(g);
+        self
+    }
+    /// The name shown.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+}
+
+/// A contact as the workspace shows it (with whatever was merged into it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Its id.
+    pub id: ContactId,
+    /// The name shown.
+    pub display_name: String,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Kind.
+    pub kind: Option<ContactKind>,
+    /// Organisation.
+    pub organisation: Option<String>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Email addresses.
+    pub emails: Vec<String>,
+    /// Phone numbers.
+    pub phones: Vec<String>,
+    /// Web links.
+    pub links: Vec<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Pipeline stage.
+    pub stage: Option<String>,
+    /// The member who owns it.
+    pub owner: Option<MemberId>,
+    /// The groups it is shared with.
+    pub groups: Vec<GroupId>,
+    /// Free notes.
+    pub notes: String,
+    /// Custom fields.
+    pub custom: BTreeMap<String, String>,
+    /// Archived (kept, out of the default lists).
+    pub archived: bool,
+    /// The contact it was merged into, if any.
+    pub merged_into: Option<ContactId>,
+    /// The contacts merged into it.
+    pub merged_from: Vec<ContactId>,
+    /// Who created it.
+    pub created_by: MemberId,
+}
+
+/// Which contacts [`Workspace::contacts`] lists. Every criterion set must match.
+///
+/// ```
+/// use cercle::{ContactKind, ContactQuery};
+/// let q = ContactQuery::default().kind(ContactKind::Prospect).text("dupont");
+/// # let _ = q;
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactQuery {
+    kind: Option<ContactKind>,
+    stage: Option<String>,
+    tag: Option<String>,
+    group: Option<GroupId>,
+    owner: Option<MemberId>,
+    text: Option<String>,
+    archived: bool,
+}
+
+impl ContactQuery {
+    /// Only contacts of this kind.
+    pub fn kind(mut self, kind: ContactKind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+    /// Only contacts at this stage.
+    pub fn stage(mut self, stage: impl Into<String>) -> Self {
+        self.stage = Some(stage.into());
+        self
+    }
+    /// Only contacts with this tag (accent- and case-insensitive).
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = Some(tag.into());
+        self
+    }
+    /// Only contacts shared with this group.
+    pub fn group(mut self, group: GroupId) -> Self {
+        self.group = Some(group);
+        self
+    }
+    /// Only contacts owned by this member.
+    pub fn owner(mut self, owner: MemberId) -> Self {
+        self.owner = Some(owner);
+        self
+    }
+    /// Only contacts whose names, organisation, emails, tags or notes contain this text
+    /// (accent- and case-insensitive).
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+    /// Include archived contacts.
+    pub fn include_archived(mut self, yes: bool) -> Self {
+        self.archived = yes;
+        self
+    }
+}
+
+/// Why two contacts look like duplicates.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum DuplicateReason {
+    /// The same email address, ignoring case.
+    SameEmail(String),
+    /// The same phone number, ignoring punctuation.
+    SamePhone(String),
+    /// Nearly the same name at the same organisation.
+    SimilarName,
+}
+
+/// A likely pair of duplicate contacts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Duplicate {
+    /// The older contact.
+    pub a: ContactId,
+    /// The newer contact.
+    pub b: ContactId,
+    /// Why they look alike.
+    pub reason: DuplicateReason,
+}
+
+fn normalize_email(e: &str) -> String {
+    e.trim().to_lowercase()
+}
+
+fn normalize_phone(p: &str) -> String {
+    let plus = p.trim_start().starts_with('+');
+    let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+    if plus {
+        format!("+{digits}")
+    } else {
+        digits
+    }
+}
+
+impl Workspace {
+    fn contact_object(&self, id: &ObjectId) -> Result<&Object, EditError> {
+        match self.object(id) {
+            Some(o) if o.kind == ObjectKind::Contact => Ok(o),
+            _ => Err(EditError::Invalid(format!(
+                "no contact `{id}` in this workspace"
+            ))),
+        }
+    }
+
+    /// The pipeline of stages (the default one until an admin changes it).
+    pub fn pipeline(&self) -> Vec<String> {
+        if self.model.pipeline.at.is_none() {
+            return DEFAULT_PIPELINE.iter().map(|s| s.to_string()).collect();
+        }
+        self.model.pipeline.value.clone()
+    }
+
+    /// Replaces the pipeline of stages (owners and admins).
+    pub fn set_pipeline<S: AsRef<str>>(&mut self, stages: &[S]) -> Result<(), EditError> {
+        let stages: Vec<String> = stages
+            .iter()
+            .map(|s| s.as_ref().trim().to_string())
+            .collect();
+        if stages.iter().any(String::is_empty) {
+            return Err(EditError::Invalid("a stage name must not be empty".into()));
+        }
+        self.edit(crate::op::Op::SetPipeline { stages }).map(drop)
+    }
+
+    fn check_stage(&self, stage: &str) -> Result<(), EditError> {
+        if self.pipeline().iter().any(|s| s == stage) {
+            Ok(())
+        } else {
+            Err(EditError::Invalid(format!(
+                "`{stage}` is not a stage of the pipeline ({})",
+                self.pipeline().join(", ")
+            )))
+        }
+    }
+
+    /// Creates a contact. Its stage defaults to the pipeline's first.
+    pub fn create_contact(&mut self, contact: NewContact) -> Result<ContactId, EditError> {
+        crate::workspace::check_name_pub("a contact's name", &contact.display_name)?;
+        for (field, value) in contact.fields.iter().chain(&contact.sets) {
+            if let Value::Text(t) = value {
+                if t.chars().count() > crate::workspace::MAX_TEXT {
+                    return Err(EditError::Invalid(format!("{field:?} is too long")));
+                }
+            }
+        }
+        let stage = contact
+            .fields
+            .iter()
+            .find(|(f, _)| *f == Field::Stage)
+            .and_then(|(_, v)| v.as_text().map(str::to_string));
+        if let Some(s) = &stage {
+            self.check_stage(s)?;
+        }
+        let id = self.create_object(ObjectKind::Contact, None, contact.groups.clone())?;
+        let mut fields = contact.fields;
+        if stage.is_none() {
+            if let Some(first) = self.pipeline().first() {
+                fields.push((Field::Stage, Value::Text(first.clone())));
+            }
+        }
+        for (field, value) in fields {
+            self.set_field(id, field, value)?;
+        }
+        for (field, value) in contact.sets {
+            self.add_value(id, field, value)?;
+        }
+        if !contact.notes.is_empty() {
+            self.set_text(id, Field::Notes, &contact.notes)?;
+        }
+        Ok(id.into())
+    }
+
+    /// Moves a contact to another stage and records the change (an "évolution") as a
+    /// status-change event on its timeline, with the stages before and after.
+    pub fn set_stage(
+        &mut self,
+        contact: ContactId,
+        stage: &str,
+    ) -> Result<crate::ids::EventId, EditError> {
+        self.check_stage(stage)?;
+        let id: ObjectId = contact.into();
+        let from = self.contact(&contact).and_then(|c| c.stage);
+        self.set_field(id, Field::Stage, Value::Text(stage.to_string()))?;
+        let groups = self.shared_with(&id);
+        let event = self.create_object(ObjectKind::Event, None, groups)?;
+        self.set_field(
+            event,
+            Field::EventKind,
+            Value::EventKind(EventKind::StatusChange),
+        )?;
+        let title = match &from {
+            Some(f) => format!("{f} → {stage}"),
+            None => format!("→ {stage}"),
+        };
+        self.set_field(event, Field::Title, Value::Text(title))?;
+        if let Some(f) = from {
+            self.set_field(event, Field::FromStage, Value::Text(f))?;
+        }
+        self.set_field(event, Field::ToStage, Value::Text(stage.to_string()))?;
+        let now =
+            chrono::DateTime::from_timestamp_millis(self.clock.now_millis()).unwrap_or_default();
+        self.set_field(event, Field::Start, Value::Instant(now.into()))?;
+        self.set_field(
+            event,
+            Field::EventStatus,
+            Value::EventStatus(crate::object::EventStatus::Done),
+        )?;
+        self.add_value(event, Field::Contacts, Value::Object(id))?;
+        Ok(event.into())
+    }
+
+    /// Archives a contact: kept with its history, out of the default lists.
+    pub fn archive_contact(&mut self, contact: ContactId) -> Result<(), EditError> {
+        self.contact_object(&contact.into())?;
+        self.set_field(contact.into(), Field::Archived, Value::Bool(true))
+    }
+
+    /// Restores an archived contact.
+    pub fn restore_contact(&mut self, contact: ContactId) -> Result<(), EditError> {
+        self.contact_object(&contact.into())?;
+        self.set_field(contact.into(), Field::Archived, Value::Bool(false))
+    }
+
+    /// Merges contact `from` into `into`: from then on `from` reads as part of `into` —
+    /// fields and sets combined, its events and comments on `into`'s timeline, and edits
+    /// made to `from` concurrently with the merge land on `into`.
+    pub fn merge_contacts(&mut self, from: ContactId, into: ContactId) -> Result<(), EditError> {
+        self.contact_object(&from.into())?;
+        self.contact_object(&into.into())?;
+        if self.resolve_contact(into.into()) == ObjectId::from(from) {
+            return Err(EditError::Invalid(format!(
+                "`{into}` is already merged into `{from}`"
+            )));
+        }
+        self.set_field(from.into(), Field::MergedInto, Value::Object(into.into()))
+    }
+
+    /// The contact `id` reads as: itself, or the one it was (transitively) merged into.
+    /// A cycle of concurrent merges resolves to the smallest id in it.
+    pub(crate) fn resolve_contact(&self, id: ObjectId) -> ObjectId {
+        let mut seen = vec![id];
+        let mut at = id;
+        while let Some(Value::Object(next)) =
+            self.object(&at).and_then(|o| o.get(&Field::MergedInto))
+        {
+            if seen.contains(next) {
+                return seen.iter().copied().min().unwrap_or(id);
+            }
+            seen.push(*next);
+            at = *next;
+        }
+        at
+    }
+
+    /// The contacts that read as `id` (itself first, then those merged into it).
+    pub(crate) fn contact_sources(&self, id: ObjectId) -> Vec<ObjectId> {
+        let mut out = vec![id];
+        for (other, o) in &self.model.objects {
+            if o.kind == ObjectKind::Contact
+                && *other != id
+                && o.get(&Field::MergedInto).is_some()
+                && self.resolve_contact(*other) == id
+            {
+                out.push(*other);
+            }
+        }
+        out
+    }
+
+    /// A contact, with whatever was merged into it.
+    pub fn contact(&self, id: &ContactId) -> Option<Contact> {
+        let oid: ObjectId = (*id).into();
+        let me = self
+            .object(&oid)
+            .filter(|o| o.kind == ObjectKind::Contact)?;
+        let sources: Vec<(ObjectId, &Object)> = self
+            .contact_sources(oid)
+            .into_iter()
+            .filter_map(|s| self.object(&s).map(|o| (s, o)))
+            .collect();
+        // Single-valued fields: the latest write among the contact and its merged ones.
+        let latest = |field: &Field| -> Option<Value> {
+            sources
+                .iter()
+                .filter_map(|(_, o)| o.registers.get(field).and_then(|r| r.all().last()))
+                .filter(|(_, v)| *v != Value::Null)
+                .max_by_key(|(at, _)| *at)
+                .map(|(_, v)| v.clone())
+        };
+        let text = |field: &Field| latest(field).and_then(|v| v.as_text().map(str::to_string));
+        let union = |field: &Field| -> Vec<String> {
+            let set: BTreeSet<String> =
+                sources.iter().flat_map(|(_, o)| o.strings(field)).collect();
+            set.into_iter().collect()
+        };
+        let mut custom: BTreeMap<String, (OpId, String)> = BTreeMap::new();
+        for (_, o) in &sources {
+            for (f, r) in &o.registers {
+                if let (Field::Custom(name), Some((at, Value::Text(v)))) = (f, r.all().last()) {
+                    if custom.get(name).is_none_or(|(cur, _)| at > cur) {
+                        custom.insert(name.clone(), (*at, v.clone()));
+                    }
+                }
+            }
+        }
+        let notes: Vec<String> = sources
+            .iter()
+            .map(|(_, o)| o.text(&Field::Notes))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let merged_into = match me.get(&Field::MergedInto) {
+            Some(Value::Object(_)) => Some(self.resolve_contact(oid).into()),
+            _ => None,
+        };
+        Some(Contact {
+            id: *id,
+            display_name: me.str(&Field::DisplayName).unwrap_or_default(),
+            given_name: text(&Field::GivenName),
+            family_name: text(&Field::FamilyName),
+            kind: match latest(&Field::ContactKind) {
+                Some(Value::ContactKind(k)) => Some(k),
+                _ => None,
+            },
+            organisation: text(&Field::Organisation),
+            job_title: text(&Field::JobTitle),
+            emails: union(&Field::Emails),
+            phones: union(&Field::Phones),
+            links: union(&Field::Links),
+            address: text(&Field::Address),
+            tags: union(&Field::Tags),
+            stage: text(&Field::Stage),
+            owner: match latest(&Field::Owner) {
+                Some(Value::Member(m)) => Some(m),
+                _ => None,
+            },
+            groups: self.shared_with(&oid),
+            notes: notes.join("\n"),
+            custom: custom.into_iter().map(|(k, (_, v))| (k, v)).collect(),
+            archived: me.flag(&Field::Archived),
+            merged_into,
+            merged_from: sources.iter().skip(1).map(|(s, _)| (*s).into()).collect(),
+            created_by: me.creator,
+        })
+    }
+
+    /// The contacts matching `query`, by name (accent- and case-insensitive). Contacts
+    /// merged into another are listed as that one.
+    pub fn contacts(&self, query: &ContactQuery) -> Vec<Contact> {
+        let needle = query.text.as_deref().map(fold);
+        let tag = query.tag.as_deref().map(fold);
+        let mut out: Vec<Contact> = self
+            .model
+            .objects
+            .iter()
+            .filter(|(_, o)| o.kind == ObjectKind::Contact && o.get(&Field::MergedInto).is_none())
+            .filter_map(|(id, _)| self.contact(&(*id).into()))
+            .filter(|c| query.archived || !c.archived)
+            .filter(|c| {
+                query
+                    .kind
+                    .as_ref()
+                    .is_none_or(|k| c.kind.as_ref() == Some(k))
+            })
+            .filter(|c| {
+                query
+                    .stage
+                    .as_ref()
+                    .is_none_or(|s| c.stage.as_ref() == Some(s))
+            })
+            .filter(|c| query.group.is_none_or(|g| c.groups.contains(&g)))
+            .filter(|c| query.owner.is_none_or(|m| c.owner == Some(m)))
+            .filter(|c| {
+                tag.as_ref()
+                    .is_none_or(|t| c.tags.iter().any(|x| fold(x) == *t))
+            })
+            .filter(|c| {
+                needle.as_ref().is_none_or(|n| {
+                    let hay = [
+                        Some(c.display_name.as_str()),
+                        c.given_name.as_deref(),
+                        c.family_name.as_deref(),
+                        c.organisation.as_deref(),
+                        Some(c.notes.as_str()),
+                    ];
+                    hay.iter().flatten().any(|h| fold(h).contains(n.as_str()))
+                        || c.emails
+                            .iter()
+                            .chain(&c.tags)
+                            .any(|h| fold(h).contains(n.as_str()))
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            crate::fold::collation_key(&a.display_name)
+                .cmp(&crate::fold::collation_key(&b.display_name))
+                .then(a.id.cmp(&b.id))
+        });
+        out
+    }
+
+    /// Pairs of contacts that are likely duplicates: the same email (ignoring case), the
+    /// same phone (ignoring punctuation), or nearly the same name at the same organisation.
+    pub fn find_duplicates(&self) -> Vec<Duplicate> {
+        let mut contacts: Vec<(OpId, Contact)> = self
+            .model
+            .objects
+            .iter()
+            .filter(|(_, o)| o.kind == ObjectKind::Contact && o.get(&Field::MergedInto).is_none())
+            .filter_map(|(id, o)| self.contact(&(*id).into()).map(|c| (o.created, c)))
+            .filter(|(_, c)| !c.archived)
+            .collect();
+        contacts.sort_by_key(|(at, _)| *at);
+        let mut out = Vec::new();
+        for (i, (_, a)) in contacts.iter().enumerate() {
+            for (_, b) in contacts.iter().skip(i + 1) {
+                let email =
+                    a.emails.iter().map(|e| normalize_email(e)).find(|e| {
+                        !e.is_empty() && b.emails.iter().any(|x| normalize_email(x) == *e)
+                    });
+                let phone =
+                    a.phones.iter().map(|p| normalize_phone(p)).find(|p| {
+                        p.len() >= 6 && b.phones.iter().any(|x| normalize_phone(x) == *p)
+                    });
+                let same_org = match (&a.organisation, &b.organisation) {
+                    (Some(x), Some(y)) => fold(x) == fold(y),
+                    (None, None) => true,
+                    _ => false,
+                };
+                let (na, nb) = (fold(&a.display_name), fold(&b.display_name));
+                let similar =
+                    same_org && distance(&na, &nb, 2) <= if na.chars().count() > 8 { 2 } else { 1 };
+                let reason = if let Some(e) = email {
+                    DuplicateReason::SameEmail(e)
+                } else if let Some(p) = phone {
+                    DuplicateReason::SamePhone(p)
+                } else if similar {
+                    DuplicateReason::SimilarName
+                } else {
+                    continue;
+                };
+                out.push(Duplicate {
+                    a: a.id,
+                    b: b.id,
+                    reason,
+                });
+            }
+        }
+        out
+    }
+}
