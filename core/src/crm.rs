@@ -607,8 +607,10 @@ impl Workspace {
                     _ => false,
                 };
                 let (na, nb) = (fold(&a.display_name), fold(&b.display_name));
-                let similar =
-                    same_org && distance(&na, &nb, 2) <= if na.chars().count() > 8 { 2 } else { 1 };
+                let shortest = na.chars().count().min(nb.chars().count());
+                let similar = same_org
+                    && shortest >= 5
+                    && distance(&na, &nb, 2) <= if shortest > 8 { 2 } else { 1 };
                 let reason = if let Some(e) = email {
                     DuplicateReason::SameEmail(e)
                 } else if let Some(p) = phone {

@@ -68,7 +68,7 @@ proptest! {
     /// equals loading them all at once.
     #[test]
     fn order_independence_and_incremental_equals_rebuild(
-        setup in setup(), actions in actions(60), perm in proptest::collection::vec(any::<Index>(), 0..60)
+        setup in setup(), actions in actions(100), perm in proptest::collection::vec(any::<Index>(), 0..60)
     ) {
         let mut copies = run(&setup, &actions);
         let mut all = union(&mut copies);
@@ -82,7 +82,7 @@ proptest! {
     /// Law: the optimized permission engine agrees with the naive reference resolver
     /// (replay everything from scratch in canonical order) on random histories.
     #[test]
-    fn engine_agrees_with_naive_reference(setup in setup(), actions in actions(60)) {
+    fn engine_agrees_with_naive_reference(setup in setup(), actions in actions(100)) {
         let mut copies = run(&setup, &actions);
         let all = union(&mut copies);
         prop_assert_eq!(statuses(&all), naive_validity(&all));

@@ -7,7 +7,10 @@
     clippy::indexing_slicing
 )]
 
-use cercle::{GroupRole, GroupUpdate, MemberId, NewGroup, Op, Role, Workspace};
+use cercle::{
+    ContactQuery, EventKind, Field, GroupRole, GroupUpdate, MemberId, NewContact, NewEvent,
+    NewGroup, ObjectId, ObjectKind, Op, Role, Value, Workspace,
+};
 use proptest::prelude::*;
 
 use super::{clock, id};
@@ -28,6 +31,16 @@ pub enum Edit {
     Archive(u8, bool),
     Rename(u8),
     Profile(u8),
+    NewContact(u8, bool),
+    SetOrganisation(u8, u8),
+    AddEmail(u8, u8),
+    RemoveEmail(u8, u8),
+    SpliceNotes(u8, u8, u8, u8),
+    NewEvent(u8, bool),
+    Comment(u8),
+    ArchiveContact(u8, bool),
+    SetStage(u8, u8),
+    MergeContacts(u8, u8),
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +77,16 @@ fn edit() -> impl Strategy<Value = Edit> {
         1 => (any::<u8>(), any::<bool>()).prop_map(|(a, b)| Edit::Archive(a, b)),
         1 => any::<u8>().prop_map(Edit::Rename),
         1 => any::<u8>().prop_map(Edit::Profile),
+        3 => (any::<u8>(), any::<bool>()).prop_map(|(a, b)| Edit::NewContact(a, b)),
+        3 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Edit::SetOrganisation(a, b)),
+        2 => (any::<u8>(), 0u8..4).prop_map(|(a, b)| Edit::AddEmail(a, b)),
+        2 => (any::<u8>(), 0u8..4).prop_map(|(a, b)| Edit::RemoveEmail(a, b)),
+        3 => (any::<u8>(), any::<u8>(), 0u8..3, any::<u8>()).prop_map(|(a, b, c, d)| Edit::SpliceNotes(a, b, c, d)),
+        2 => (any::<u8>(), any::<bool>()).prop_map(|(a, b)| Edit::NewEvent(a, b)),
+        1 => any::<u8>().prop_map(Edit::Comment),
+        1 => (any::<u8>(), any::<bool>()).prop_map(|(a, b)| Edit::ArchiveContact(a, b)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Edit::SetStage(a, b)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Edit::MergeContacts(a, b)),
     ]
 }
 
@@ -72,7 +95,7 @@ pub fn actions(max: usize) -> impl Strategy<Value = Vec<Action>> {
         6 => (0..COPIES, edit()).prop_map(|(c, e)| Action::Edit(c, e)),
         1 => (0..COPIES, edit()).prop_map(|(c, e)| Action::Rogue(c, e)),
         3 => (0..COPIES).prop_map(Action::Commit),
-        2 => (0..COPIES, 0..COPIES).prop_map(|(a, b)| Action::Merge(a, b)),
+        3 => (0..COPIES, 0..COPIES).prop_map(|(a, b)| Action::Merge(a, b)),
     ];
     proptest::collection::vec(action, 1..max)
 }
@@ -82,9 +105,20 @@ pub fn setup() -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(0u8..3, COPIES - 1)
 }
 
+fn contacts(ws: &Workspace) -> Vec<ObjectId> {
+    ws.contacts(&ContactQuery::default().include_archived(true))
+        .into_iter()
+        .map(|c| c.id.into())
+        .collect()
+}
+
+const WORDS: [&str; 4] = ["é", "ab", "🙂x", "zz"];
+
 fn apply_edit(ws: &mut Workspace, e: &Edit) {
     let groups = ws.groups();
     let group = |n: u8| groups.get(n as usize % groups.len().max(1)).map(|g| g.id);
+    let cs = contacts(ws);
+    let contact = |n: u8| cs.get(n as usize % cs.len().max(1)).copied();
     // Refused edits are part of the game: they must change nothing.
     let _ = match e {
         Edit::Add(m, r) => ws.add_member(member(*m), role(*r)),
@@ -112,6 +146,69 @@ fn apply_edit(ws: &mut Workspace, e: &Edit) {
         },
         Edit::Rename(n) => ws.rename(&format!("name {n}")),
         Edit::Profile(n) => ws.set_display_name(&format!("person {n}")),
+        Edit::NewContact(n, shared) => {
+            let mut c = NewContact::new(format!("contact {n}")).email(format!("c{}@x.org", n % 4));
+            if *shared {
+                if let Some(g) = group(*n) {
+                    c = c.group(g);
+                }
+            }
+            ws.create_contact(c).map(drop)
+        }
+        Edit::SetOrganisation(c, v) => match contact(*c) {
+            Some(c) => ws.set_field(c, Field::Organisation, Value::Text(format!("org {v}"))),
+            None => Ok(()),
+        },
+        Edit::AddEmail(c, v) => match contact(*c) {
+            Some(c) => ws.add_value(c, Field::Emails, Value::Text(format!("c{v}@x.org"))),
+            None => Ok(()),
+        },
+        Edit::RemoveEmail(c, v) => match contact(*c) {
+            Some(c) => ws.remove_value(c, Field::Emails, Value::Text(format!("c{v}@x.org"))),
+            None => Ok(()),
+        },
+        Edit::SpliceNotes(c, pos, del, w) => match contact(*c) {
+            Some(c) => {
+                let len = ws.text(&c, &Field::Notes).chars().count();
+                let pos = *pos as usize % (len + 1);
+                let del = (*del as usize).min(len - pos);
+                ws.splice_text(c, Field::Notes, pos, del, WORDS[*w as usize % WORDS.len()])
+            }
+            None => Ok(()),
+        },
+        Edit::NewEvent(c, shared) => {
+            let mut e = NewEvent::new(EventKind::Meeting, format!("meeting {c}"));
+            if let Some(c) = contact(*c) {
+                e = e.contact(c.into());
+            }
+            if *shared {
+                if let Some(g) = group(*c) {
+                    e = e.group(g);
+                }
+            }
+            ws.create_event(e).map(drop)
+        }
+        Edit::Comment(c) => match contact(*c) {
+            Some(c) => ws.comment(c, "noted").map(drop),
+            None => Ok(()),
+        },
+        Edit::ArchiveContact(c, a) => match contact(*c) {
+            Some(c) if *a => ws.archive_contact(c.into()),
+            Some(c) => ws.restore_contact(c.into()),
+            None => Ok(()),
+        },
+        Edit::SetStage(c, s) => match contact(*c) {
+            Some(c) => {
+                let stages = ws.pipeline();
+                let stage = stages[*s as usize % stages.len()].clone();
+                ws.set_stage(c.into(), &stage).map(drop)
+            }
+            None => Ok(()),
+        },
+        Edit::MergeContacts(a, b) => match (contact(*a), contact(*b)) {
+            (Some(a), Some(b)) => ws.merge_contacts(a.into(), b.into()),
+            _ => Ok(()),
+        },
     };
 }
 
@@ -155,6 +252,23 @@ fn as_op(ws: &Workspace, e: &Edit) -> Option<Op> {
         Edit::Profile(n) => Op::SetProfile {
             display_name: format!("rogue {n}"),
         },
+        Edit::SetOrganisation(c, v) => Op::Set {
+            object: *contacts(ws).get(*c as usize % contacts(ws).len().max(1))?,
+            field: Field::Organisation,
+            value: Value::Text(format!("rogue {v}")),
+            pred: Vec::new(),
+        },
+        Edit::AddEmail(c, v) => Op::Add {
+            object: *contacts(ws).get(*c as usize % contacts(ws).len().max(1))?,
+            field: Field::Emails,
+            value: Value::Text(format!("rogue{v}@x.org")),
+        },
+        Edit::NewContact(_, _) | Edit::NewEvent(_, _) => Op::Create {
+            kind: ObjectKind::Contact,
+            parent: None,
+            groups: groups.first().map(|g| vec![g.id]).unwrap_or_default(),
+        },
+        _ => return None,
     })
 }
 

@@ -56,12 +56,25 @@ pub fn sync(a: &mut Workspace, b: &mut Workspace) -> (usize, usize) {
 pub mod gen;
 
 pub fn state(ws: &mut Workspace) -> String {
+    let contacts = ws.contacts(&cercle::ContactQuery::default().include_archived(true));
+    let content: Vec<String> = contacts
+        .iter()
+        .map(|c| {
+            format!(
+                "{c:?}\n  timeline {:?}\n  comments {:?}\n  conflicts {:?}",
+                ws.timeline(&c.id),
+                ws.comments(c.id),
+                ws.conflicts(&c.id.into(), &cercle::Field::Organisation)
+            )
+        })
+        .collect();
     format!(
-        "{}\n{:?}\n{:?}\n{:?}\n{:?}",
+        "{}\n{:?}\n{:?}\n{:?}\n{}\n{:?}",
         ws.name(),
         ws.heads(),
         ws.members(),
         ws.groups(),
+        content.join("\n"),
         ws.changes()
             .iter()
             .map(|c| (c.hash, c.status.clone()))
