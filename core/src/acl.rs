@@ -133,7 +133,7 @@ impl Authority {
                 return Err(EditError::Invalid(format!("{field:?} does not take {v:?}")));
             }
         }
-        let action = format!("edit {field:?} of {} `{object}`", kind_name(acl.kind));
+        let action = || format!("edit {field:?} of {} `{object}`", kind_name(acl.kind));
         let allowed = match acl.kind {
             ObjectKind::Contact | ObjectKind::Glossary | ObjectKind::Sense => {
                 self.may_write(member, object)
@@ -148,7 +148,7 @@ impl Authority {
                     if !self.leads(member, object) {
                         return Err(deny(
                             *member,
-                            action,
+                            action(),
                             "only the group's leads approve, reject or deprecate entries",
                         ));
                     }
@@ -175,7 +175,7 @@ impl Authority {
                 ObjectKind::Comment => "only its author edits a comment",
                 _ => "only the leads and members of its groups write it",
             };
-            Err(deny(*member, action, reason))
+            Err(deny(*member, action(), reason))
         }
     }
 

@@ -435,12 +435,8 @@ impl Workspace {
     /// The contacts that read as `id` (itself first, then those merged into it).
     pub(crate) fn contact_sources(&self, id: ObjectId) -> Vec<ObjectId> {
         let mut out = vec![id];
-        for (other, o) in &self.model.objects {
-            if o.kind == ObjectKind::Contact
-                && *other != id
-                && o.get(&Field::MergedInto).is_some()
-                && self.resolve_contact(*other) == id
-            {
+        for other in &self.model.merged {
+            if *other != id && self.resolve_contact(*other) == id {
                 out.push(*other);
             }
         }
@@ -581,6 +577,13 @@ impl Workspace {
     /// Pairs of contacts that are likely duplicates: the same email (ignoring case), the
     /// same phone (ignoring punctuation), or nearly the same name at the same organisation.
     pub fn find_duplicates(&self) -> Vec<Duplicate> {
+        struct Keys {
+            id: ContactId,
+            emails: Vec<String>,
+            phones: Vec<String>,
+            name: String,
+            org: String,
+        }
         let mut contacts: Vec<(OpId, Contact)> = self
             .model
             .objects
@@ -590,43 +593,88 @@ impl Workspace {
             .filter(|(_, c)| !c.archived)
             .collect();
         contacts.sort_by_key(|(at, _)| *at);
-        let mut out = Vec::new();
-        for (i, (_, a)) in contacts.iter().enumerate() {
-            for (_, b) in contacts.iter().skip(i + 1) {
-                let email =
-                    a.emails.iter().map(|e| normalize_email(e)).find(|e| {
-                        !e.is_empty() && b.emails.iter().any(|x| normalize_email(x) == *e)
-                    });
-                let phone =
-                    a.phones.iter().map(|p| normalize_phone(p)).find(|p| {
-                        p.len() >= 6 && b.phones.iter().any(|x| normalize_phone(x) == *p)
-                    });
-                let same_org = match (&a.organisation, &b.organisation) {
-                    (Some(x), Some(y)) => fold(x) == fold(y),
-                    (None, None) => true,
-                    _ => false,
-                };
-                let (na, nb) = (fold(&a.display_name), fold(&b.display_name));
-                let shortest = na.chars().count().min(nb.chars().count());
-                let similar = same_org
-                    && shortest >= 5
-                    && distance(&na, &nb, 2) <= if shortest > 8 { 2 } else { 1 };
-                let reason = if let Some(e) = email {
-                    DuplicateReason::SameEmail(e)
-                } else if let Some(p) = phone {
-                    DuplicateReason::SamePhone(p)
-                } else if similar {
-                    DuplicateReason::SimilarName
-                } else {
-                    continue;
-                };
-                out.push(Duplicate {
-                    a: a.id,
-                    b: b.id,
-                    reason,
-                });
+        let keys: Vec<Keys> = contacts
+            .iter()
+            .map(|(_, c)| Keys {
+                id: c.id,
+                emails: c
+                    .emails
+                    .iter()
+                    .map(|e| normalize_email(e))
+                    .filter(|e| !e.is_empty())
+                    .collect(),
+                phones: c
+                    .phones
+                    .iter()
+                    .map(|p| normalize_phone(p))
+                    .filter(|p| p.len() >= 6)
+                    .collect(),
+                name: fold(&c.display_name),
+                org: c.organisation.as_deref().map(fold).unwrap_or_default(),
+            })
+            .collect();
+        // Candidate pairs share a key (an email, a phone, an organisation and the start or
+        // end of a name): no pass over all pairs.
+        let mut buckets: BTreeMap<(u8, String), Vec<usize>> = BTreeMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            for e in &k.emails {
+                buckets.entry((0, e.clone())).or_default().push(i);
+            }
+            for p in &k.phones {
+                buckets.entry((1, p.clone())).or_default().push(i);
+            }
+            // Near-identical names at one organisation share their start or their end.
+            let chars: Vec<char> = k.name.chars().collect();
+            let start: String = chars.iter().take(3).collect();
+            let end: String = chars.iter().skip(chars.len().saturating_sub(3)).collect();
+            buckets
+                .entry((2, format!("{}|{start}", k.org)))
+                .or_default()
+                .push(i);
+            buckets
+                .entry((2, format!("{}|{end}|", k.org)))
+                .or_default()
+                .push(i);
+        }
+        let mut pairs: BTreeMap<(usize, usize), DuplicateReason> = BTreeMap::new();
+        for ((kind, key), members) in &buckets {
+            for (n, &i) in members.iter().enumerate() {
+                for &j in members.iter().skip(n + 1) {
+                    if i == j {
+                        continue;
+                    }
+                    let reason = match kind {
+                        0 => DuplicateReason::SameEmail(key.clone()),
+                        1 => DuplicateReason::SamePhone(key.clone()),
+                        _ => {
+                            let (Some(a), Some(b)) = (keys.get(i), keys.get(j)) else {
+                                continue;
+                            };
+                            let shortest = a.name.chars().count().min(b.name.chars().count());
+                            let cap = if shortest > 8 { 2 } else { 1 };
+                            if shortest < 5 || distance(&a.name, &b.name, cap) > cap {
+                                continue;
+                            }
+                            DuplicateReason::SimilarName
+                        }
+                    };
+                    let pair = (i.min(j), i.max(j));
+                    let better = pairs.get(&pair).is_none_or(|r| reason < *r);
+                    if better {
+                        pairs.insert(pair, reason);
+                    }
+                }
             }
         }
-        out
+        pairs
+            .into_iter()
+            .filter_map(|((i, j), reason)| {
+                Some(Duplicate {
+                    a: keys.get(i)?.id,
+                    b: keys.get(j)?.id,
+                    reason,
+                })
+            })
+            .collect()
     }
 }

@@ -93,6 +93,8 @@ pub(crate) struct Model {
     pub(crate) objects: BTreeMap<ObjectId, Object>,
     /// Children of each object, in creation order.
     pub(crate) children: BTreeMap<ObjectId, Vec<(OpId, ObjectId)>>,
+    /// Contacts that were merged into another at some point.
+    pub(crate) merged: std::collections::BTreeSet<ObjectId>,
 }
 
 impl Model {
@@ -153,6 +155,9 @@ impl Model {
                         .entry(field.clone())
                         .or_default()
                         .set(at, value.clone(), pred);
+                    if *field == Field::MergedInto {
+                        self.merged.insert(*object);
+                    }
                 }
             }
             Op::Add {

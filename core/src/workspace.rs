@@ -20,6 +20,8 @@ use crate::resolve::IgnoredReason;
 struct OpenChange {
     deps: Vec<ChangeHash>,
     lamport: u64,
+    /// The counter of the next operation.
+    next_counter: u64,
     index: u32,
     ops: Vec<Op>,
 }
@@ -308,7 +310,7 @@ impl Workspace {
     pub(crate) fn edit(&mut self, op: Op) -> Result<OpId, EditError> {
         let author = self.member_id();
         let (index, counter) = match &self.open {
-            Some(open) => (open.index, open.lamport + crate::op::total_width(&open.ops)),
+            Some(open) => (open.index, open.next_counter),
             None => (self.history.len() as u32, self.history.max_counter() + 1),
         };
         let at = OpId { counter, author };
@@ -325,9 +327,11 @@ impl Workspace {
         let open = self.open.get_or_insert_with(|| OpenChange {
             deps: self.history.heads(),
             lamport: counter,
+            next_counter: counter,
             index,
             ops: Vec::new(),
         });
+        open.next_counter = open.next_counter.saturating_add(op.width());
         open.ops.push(op);
         Ok(at)
     }

@@ -335,3 +335,46 @@ fn saved_content_round_trips_through_load() {
     assert_eq!(b.contact(&c).unwrap().custom["siret"], "123");
     assert_eq!(b.text(&c.into(), &Field::Notes), "née à Lyon 🙂");
 }
+
+#[test]
+fn authors_and_group_leads_edit_events_other_members_comment() {
+    let mut lead = founded();
+    lead.add_member(id(2).member_id(), Role::Member).unwrap();
+    lead.add_member(id(3).member_id(), Role::Member).unwrap();
+    let g = lead.create_group(NewGroup::new("Catalogue")).unwrap();
+    lead.set_group_role(g, id(2).member_id(), GroupRole::Member)
+        .unwrap();
+    lead.set_group_role(g, id(3).member_id(), GroupRole::Member)
+        .unwrap();
+    let mut author = copy_for(&mut lead, 2);
+    let e = author
+        .create_event(NewEvent::new(EventKind::Meeting, "mine").group(g))
+        .unwrap();
+    author
+        .set_field(
+            e.into(),
+            Field::Location,
+            cercle::Value::Text("café".into()),
+        )
+        .unwrap();
+    author.commit();
+    let mut other = copy_for(&mut author, 3);
+    let refused = other
+        .set_field(
+            e.into(),
+            Field::Location,
+            cercle::Value::Text("ailleurs".into()),
+        )
+        .unwrap_err();
+    assert!(refused.denied().is_some(), "{refused}");
+    assert!(other
+        .add_agenda_item(e, "hijack")
+        .unwrap_err()
+        .denied()
+        .is_some());
+    other.comment(e, "I'll be there").unwrap();
+    lead.merge(&author).unwrap();
+    lead.add_agenda_item(e, "a lead may").unwrap();
+    lead.retract_event(e).unwrap();
+    assert!(lead.event(&e).unwrap().retracted);
+}
