@@ -256,7 +256,7 @@ impl Workspace {
         let me = self.member_id();
         for &c in stored {
             if let Some(n) = self.history.node(c).filter(|n| n.author() == me) {
-                self.next_seq = self.next_seq.max(n.change.body.seq + 1);
+                self.next_seq = self.next_seq.max(n.change.body.seq.saturating_add(1));
             }
         }
     }

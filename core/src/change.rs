@@ -28,7 +28,8 @@ pub(crate) struct ChangeBody {
 impl ChangeBody {
     /// The last operation counter this change uses.
     pub(crate) fn end_counter(&self) -> u64 {
-        self.lamport + crate::op::total_width(&self.ops).max(1) - 1
+        self.lamport
+            .saturating_add(crate::op::total_width(&self.ops).max(1) - 1)
     }
 }
 

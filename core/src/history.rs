@@ -315,7 +315,7 @@ impl History {
     pub(crate) fn next_lamport(&self, deps: &[u32]) -> u64 {
         deps.iter()
             .filter_map(|&d| self.node(d))
-            .map(|n| n.change.body.end_counter() + 1)
+            .map(|n| n.change.body.end_counter().saturating_add(1))
             .max()
             .unwrap_or(1)
     }

@@ -44,8 +44,30 @@ fn parse_hex<const N: usize>(kind: &'static str, s: &str) -> Result<[u8; N], Par
 macro_rules! hex_id {
     ($(#[$meta:meta])* $name:ident, $len:expr, $kind:expr) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name([u8; $len]);
+
+        /// Text form in human-readable formats (JSON), raw bytes in binary ones.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                if serializer.is_human_readable() {
+                    serializer.collect_str(self)
+                } else {
+                    self.0.serialize(serializer)
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                if deserializer.is_human_readable() {
+                    let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                    text.parse().map_err(serde::de::Error::custom)
+                } else {
+                    <[u8; $len]>::deserialize(deserializer).map(Self)
+                }
+            }
+        }
 
         impl $name {
             /// The raw bytes of this id.
@@ -241,6 +263,17 @@ mod tests {
         let text = id.to_string();
         assert_eq!(text, "ab".repeat(32));
         assert_eq!(text.parse::<ChangeHash>().ok(), Some(id));
+    }
+
+    #[test]
+    fn json_uses_the_text_form_and_binary_the_bytes() {
+        let id = MemberId::from_bytes([1; 32]);
+        let json = serde_json::to_string(&id).ok();
+        assert_eq!(json, Some(format!("\"{}\"", "01".repeat(32))));
+        let back: Option<MemberId> = json.and_then(|j| serde_json::from_str(&j).ok());
+        assert_eq!(back, Some(id));
+        let bytes = postcard::to_allocvec(&id).unwrap_or_default();
+        assert_eq!(bytes, vec![1; 32]);
     }
 
     #[test]

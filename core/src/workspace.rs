@@ -311,7 +311,10 @@ impl Workspace {
         let author = self.member_id();
         let (index, counter) = match &self.open {
             Some(open) => (open.index, open.next_counter),
-            None => (self.history.len() as u32, self.history.max_counter() + 1),
+            None => (
+                self.history.len() as u32,
+                self.history.max_counter().saturating_add(1),
+            ),
         };
         let at = OpId { counter, author };
         let ctx = Ctx {
@@ -373,7 +376,7 @@ impl Workspace {
         let body = ChangeBody {
             author: self.member_id(),
             seq: self.next_seq,
-            lamport: self.history.max_counter() + 1,
+            lamport: self.history.max_counter().saturating_add(1),
             deps: self.history.heads(),
             time: self.clock.now_millis(),
             ops,
