@@ -8,9 +8,9 @@ use std::error::Error;
 use std::sync::Arc;
 
 use cercle::{
-    AttendeeRole, ContactKind, ContactQuery, EventKind, EventStatus, Field, GroupRole, Identity,
-    NewContact, NewEntry, NewEvent, NewGroup, Party, Role, Since, SteppingClock, SyncState,
-    Workspace,
+    sync_in_memory, AttendeeRole, ContactKind, ContactQuery, EventKind, EventStatus, Field,
+    GroupRole, Identity, NewContact, NewEntry, NewEvent, NewGroup, Party, Role, Since,
+    SteppingClock, Workspace,
 };
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -113,9 +113,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     cla.set_display_name("Claire")?;
     mar.set_display_name("Marc")?;
     sop.set_display_name("Sophie")?;
-    sync(&mut pat, &mut cla)?;
-    sync(&mut pat, &mut mar)?;
-    sync(&mut pat, &mut sop)?;
+    sync_in_memory(&mut pat, &mut cla)?;
+    sync_in_memory(&mut pat, &mut mar)?;
+    sync_in_memory(&mut pat, &mut sop)?;
     let since_marc_left_office = mar.heads();
 
     println!("\n== Marc works offline at a trade fair");
@@ -129,7 +129,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     mar.set_stage(supplier, "proposal")?;
     mar.comment(angel, "Met him at the fair: interested in the showroom.")?;
     mar.commit();
-    sync(&mut mar, &mut pat)?;
+    sync_in_memory(&mut mar, &mut pat)?;
     println!(
         "back online: {}'s timeline has {} event(s); Marc's call `{}` is shared",
         pat.contact(&supplier)
@@ -161,8 +161,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         NewEntry::new("Équipe").definition("Ceux avec qui l'on travaille.", ""),
     )?;
     pat.commit();
-    sync(&mut pat, &mut cla)?;
-    sync(&mut pat, &mut sop)?;
+    sync_in_memory(&mut pat, &mut cla)?;
+    sync_in_memory(&mut pat, &mut sop)?;
     let sense = pat
         .entry(&entry)
         .and_then(|e| e.senses.first().map(|s| s.id))
@@ -177,8 +177,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         0,
         " On y refait le monde.",
     )?;
-    sync(&mut cla, &mut sop)?;
-    sync(&mut cla, &mut pat)?;
+    sync_in_memory(&mut cla, &mut sop)?;
+    sync_in_memory(&mut cla, &mut pat)?;
     let merged = pat.text(&sense.into(), &Field::Definition);
     println!("both edits survive: « {merged} »");
     pat.set_entry_status(entry, cercle::EntryStatus::Approved)?;
@@ -195,8 +195,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let sophies_change = sop.commit().ok_or("nothing committed")?;
     cla.remove_member(sop.member_id())?;
     cla.commit();
-    sync(&mut cla, &mut sop)?;
-    sync(&mut cla, &mut pat)?;
+    sync_in_memory(&mut cla, &mut sop)?;
+    sync_in_memory(&mut cla, &mut pat)?;
     println!(
         "Sophie's offline contact on Patrick's copy: {}",
         if pat.contact(&sophies).is_some() {
@@ -208,7 +208,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     if let Some(reason) = pat.why_ignored(&sophies_change) {
         println!("the report says why: {reason}");
     }
-    sync(&mut pat, &mut sop)?;
+    sync_in_memory(&mut pat, &mut sop)?;
     assert!(
         pat.save() == sop.save(),
         "copies that saw the same changes are identical"
@@ -230,22 +230,4 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 fn short(m: &cercle::MemberId) -> String {
     m.to_string().chars().take(8).collect()
-}
-
-/// Runs the sync protocol between two copies until both have nothing more to say.
-fn sync(a: &mut Workspace, b: &mut Workspace) -> Result<(), Box<dyn Error>> {
-    let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
-    loop {
-        let m1 = a.generate_sync_message(&mut sa);
-        if let Some(m) = &m1 {
-            b.receive_sync_message(&mut sb, m)?;
-        }
-        let m2 = b.generate_sync_message(&mut sb);
-        if let Some(m) = &m2 {
-            a.receive_sync_message(&mut sa, m)?;
-        }
-        if m1.is_none() && m2.is_none() {
-            return Ok(());
-        }
-    }
 }

@@ -5,7 +5,7 @@
 use std::error::Error;
 use std::sync::Arc;
 
-use cercle::{GroupRole, Identity, NewGroup, Role, SteppingClock, SyncState, Workspace};
+use cercle::{sync_in_memory, GroupRole, Identity, NewGroup, Role, SteppingClock, Workspace};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let clock = Arc::new(SteppingClock::new("2010-02-23T09:00:00Z".parse()?, 60_000));
@@ -45,9 +45,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     claires.commit();
 
     // Everyone syncs. Marc's concurrent change is ignored on every copy, with the reason.
-    sync(&mut ws, &mut claires)?;
-    sync(&mut ws, &mut marcs)?;
-    sync(&mut claires, &mut marcs)?;
+    sync_in_memory(&mut ws, &mut claires)?;
+    sync_in_memory(&mut ws, &mut marcs)?;
+    sync_in_memory(&mut claires, &mut marcs)?;
     assert_eq!(ws.save(), marcs.save());
     println!(
         "groups: {:?}",
@@ -67,21 +67,4 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     Ok(())
-}
-
-fn sync(a: &mut Workspace, b: &mut Workspace) -> Result<(), Box<dyn Error>> {
-    let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
-    loop {
-        let m1 = a.generate_sync_message(&mut sa);
-        if let Some(m) = &m1 {
-            b.receive_sync_message(&mut sb, m)?;
-        }
-        let m2 = b.generate_sync_message(&mut sb);
-        if let Some(m) = &m2 {
-            a.receive_sync_message(&mut sa, m)?;
-        }
-        if m1.is_none() && m2.is_none() {
-            return Ok(());
-        }
-    }
 }

@@ -244,18 +244,24 @@ impl History {
                         .is_some_and(|(_, s)| *s >= seq)
             });
         }
-        let floor = self.lamport_of(a);
-        let mut stack: Vec<u32> = frontier.to_vec();
+        self.search_back(a, frontier, |n| &n.auth_past)
+    }
+
+    /// Whether `target` is among `from` or reachable from them through `parents`, skipping
+    /// every change too low in Lamport order to have `target` in its past.
+    fn search_back(&self, target: u32, from: &[u32], parents: impl Fn(&Node) -> &[u32]) -> bool {
+        let floor = self.lamport_of(target);
+        let mut stack: Vec<u32> = from.to_vec();
         let mut seen = BTreeSet::new();
         while let Some(x) = stack.pop() {
-            if x == a {
+            if x == target {
                 return true;
             }
             if self.lamport_of(x) <= floor || !seen.insert(x) {
                 continue;
             }
             if let Some(n) = self.node(x) {
-                stack.extend(n.auth_past.iter().copied());
+                stack.extend(parents(n).iter().copied());
             }
         }
         false
@@ -294,21 +300,7 @@ impl History {
         if na.authority {
             return self.auth_reaches(a, &nb.auth_past);
         }
-        let floor = na.lamport();
-        let mut stack: Vec<u32> = nb.deps.clone();
-        let mut seen = BTreeSet::new();
-        while let Some(x) = stack.pop() {
-            if x == a {
-                return true;
-            }
-            if self.lamport_of(x) <= floor || !seen.insert(x) {
-                continue;
-            }
-            if let Some(n) = self.node(x) {
-                stack.extend(n.deps.iter().copied());
-            }
-        }
-        false
+        self.search_back(a, &nb.deps, |n| &n.deps)
     }
 
     /// The Lamport counter a change with these dependencies must carry.

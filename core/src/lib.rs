@@ -51,5 +51,5 @@ pub use object::{
 pub use op::{GroupRole, GroupUpdate, Op, Role};
 pub use query::{ChangeInfo, ChangeStatus, GroupInfo, GroupMember, MemberInfo};
 pub use resolve::IgnoredReason;
-pub use sync::SyncState;
+pub use sync::{sync_in_memory, SyncState, SyncStats};
 pub use workspace::{NewGroup, Workspace};

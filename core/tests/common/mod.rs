@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use cercle::{Identity, SteppingClock, SyncState, Workspace};
+use cercle::{Identity, SteppingClock, Workspace};
 
 /// A deterministic identity.
 pub fn id(n: u8) -> Identity {
@@ -30,26 +30,9 @@ pub fn copy_for(ws: &mut Workspace, n: u8) -> Workspace {
 /// Runs the sync protocol between two copies until both are silent; returns the number
 /// of messages and bytes exchanged.
 pub fn sync(a: &mut Workspace, b: &mut Workspace) -> (usize, usize) {
-    let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
-    let (mut messages, mut bytes) = (0, 0);
-    for _ in 0..20 {
-        let m1 = a.generate_sync_message(&mut sa);
-        if let Some(m) = &m1 {
-            messages += 1;
-            bytes += m.len();
-            b.receive_sync_message(&mut sb, m).unwrap();
-        }
-        let m2 = b.generate_sync_message(&mut sb);
-        if let Some(m) = &m2 {
-            messages += 1;
-            bytes += m.len();
-            a.receive_sync_message(&mut sa, m).unwrap();
-        }
-        if m1.is_none() && m2.is_none() {
-            return (messages, bytes);
-        }
-    }
-    panic!("sync did not converge in 20 rounds");
+    let stats = cercle::sync_in_memory(a, b).unwrap();
+    assert_eq!(a.heads(), b.heads(), "sync did not converge");
+    (stats.messages, stats.bytes)
 }
 
 /// Everything observable about a workspace's state, for comparisons.
