@@ -27,8 +27,9 @@ cargo run --release -q --example catalogue >/dev/null
 
 echo "== fuzz targets"
 if cargo +nightly --version >/dev/null 2>&1 && command -v cargo-fuzz >/dev/null 2>&1; then
-  for target in load apply sync; do
-    (cd fuzz && cargo +nightly fuzz run --features fuzzing "$target" -- -max_total_time=10 -rss_limit_mb=2048)
+  for target in load apply sync ops; do
+    mkdir -p "fuzz/corpus/$target"
+    (cd fuzz && cargo +nightly fuzz run --features fuzzing "$target" "corpus/$target" ../testdata/golden -- -max_total_time=10 -rss_limit_mb=2048)
   done
 else
   # Without nightly and cargo-fuzz the harness still builds and replays its regressions.

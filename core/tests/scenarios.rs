@@ -285,3 +285,12 @@ fn concurrent_leaves_keep_an_owner() {
         .iter()
         .any(|c| c.status == ChangeStatus::Ignored(IgnoredReason::KeepsOwner)));
 }
+
+/// A workspace moves between threads (servers, the Python binding's threads).
+#[test]
+fn workspace_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<cercle::Workspace>();
+    check::<cercle::SyncState>();
+    check::<cercle::ApplyError>();
+}

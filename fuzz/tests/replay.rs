@@ -9,10 +9,16 @@ fn replay_saved_inputs() {
             inputs.push(bytes);
         }
     }
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/golden/catalogue.cercle");
+    if let Ok(bytes) = std::fs::read(golden) {
+        inputs.push(bytes);
+    }
     for input in &inputs {
         cercle_fuzz::load(input);
         cercle_fuzz::apply(input);
         cercle_fuzz::sync(input);
+        cercle_fuzz::ops(input);
     }
     assert!(inputs.len() >= 3);
 }
