@@ -310,7 +310,17 @@ impl Workspace {
         out
     }
 
-    /// Comments on a contact, an event or a glossary entry.
+    /// Comments on a contact, an event or a glossary entry (everyone in its groups may,
+    /// observers included).
+    ///
+    /// ```
+    /// use cercle::{Identity, NewContact, Workspace};
+    /// let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "Juste à temps");
+    /// let c = ws.create_contact(NewContact::new("Guillaume"))?;
+    /// ws.comment(c, "interested in the showroom")?;
+    /// assert_eq!(ws.comments(c)[0].text, "interested in the showroom");
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
     pub fn comment(&mut self, on: impl Into<ObjectId>, text: &str) -> Result<CommentId, EditError> {
         let on = on.into();
         crate::workspace::check_name_pub("a comment", text).map(drop)?;
@@ -467,6 +477,22 @@ impl Workspace {
     /// attend, contacts they own, entries they wrote or discuss — grouped by thing. The
     /// member's own changes and ignored changes are left out. Everyone concerned by a thing
     /// gets the same items about it; nobody else gets them.
+    ///
+    /// ```
+    /// use cercle::{GroupRole, Identity, NewContact, NewGroup, Role, Since, Workspace};
+    /// let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "Juste à temps");
+    /// let claire = Identity::from_secret_bytes([2; 32]).member_id();
+    /// ws.add_member(claire, Role::Member)?;
+    /// let g = ws.create_group(NewGroup::new("Catalogue"))?;
+    /// ws.set_group_role(g, claire, GroupRole::Member)?;
+    /// ws.commit();
+    /// let mark = ws.heads();
+    /// ws.create_contact(NewContact::new("Bureau Vallée").group(g))?;
+    /// ws.commit();
+    /// let digest = ws.digest(&claire, &Since::Heads(mark));
+    /// assert_eq!(digest.items[0].title, "Bureau Vallée");
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
     pub fn digest(&self, member: &MemberId, since: &Since) -> Digest {
         let fresh: Option<Vec<ChangeHash>> = match since {
             Since::Heads(h) => Some(self.changes_since(h)),

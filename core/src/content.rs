@@ -125,6 +125,16 @@ impl Workspace {
 
     /// Replaces `delete` characters at position `pos` of a text field with `insert`.
     /// Positions count characters (Unicode scalar values), never bytes.
+    ///
+    /// ```
+    /// use cercle::{Field, Identity, NewContact, Workspace};
+    /// let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "Juste à temps");
+    /// let c = ws.create_contact(NewContact::new("Élodie").notes("née à Lyon"))?;
+    /// ws.splice_text(c.into(), Field::Notes, 5, 0, " en été")?;
+    /// assert_eq!(ws.text(&c.into(), &Field::Notes), "née à en été Lyon");
+    /// assert!(ws.splice_text(c.into(), Field::Notes, 99, 0, "x").is_err());
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
     pub fn splice_text(
         &mut self,
         object: ObjectId,
@@ -213,6 +223,20 @@ impl Workspace {
 
     /// Every value a single-valued field holds: more than one when concurrent writes have
     /// not been resolved by a later one. The first is the oldest; the shown value is the last.
+    ///
+    /// ```
+    /// use cercle::{Field, Identity, NewContact, Role, Value, Workspace};
+    /// let mut a = Workspace::create(Identity::from_secret_bytes([1; 32]), "Juste à temps");
+    /// a.add_member(Identity::from_secret_bytes([2; 32]).member_id(), Role::Member)?;
+    /// let c = a.create_contact(NewContact::new("Client"))?.into();
+    /// let mut b = Workspace::load(Identity::from_secret_bytes([2; 32]), &a.save())?;
+    /// a.set_field(c, Field::Organisation, Value::Text("ACME".into()))?;
+    /// b.set_field(c, Field::Organisation, Value::Text("Acme SA".into()))?;
+    /// b.commit();
+    /// a.merge(&b)?;
+    /// assert_eq!(a.conflicts(&c, &Field::Organisation).len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn conflicts(&self, object: &ObjectId, field: &Field) -> Vec<(OpId, Value)> {
         self.object(object)
             .and_then(|o| o.registers.get(field))

@@ -352,6 +352,17 @@ impl Workspace {
 
     /// Moves a contact to another stage and records the change (an "évolution") as a
     /// status-change event on its timeline, with the stages before and after.
+    ///
+    /// ```
+    /// use cercle::{EventKind, Identity, NewContact, Workspace};
+    /// let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "Juste à temps");
+    /// let c = ws.create_contact(NewContact::new("Ergonomie Services"))?;
+    /// ws.set_stage(c, "proposal")?;
+    /// let evolution = &ws.timeline(&c)[0];
+    /// assert_eq!(evolution.kind, EventKind::StatusChange);
+    /// assert_eq!(evolution.to_stage.as_deref(), Some("proposal"));
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
     pub fn set_stage(
         &mut self,
         contact: ContactId,
@@ -404,6 +415,19 @@ impl Workspace {
     /// Merges contact `from` into `into`: from then on `from` reads as part of `into` —
     /// fields and sets combined, its events and comments on `into`'s timeline, and edits
     /// made to `from` concurrently with the merge land on `into`.
+    ///
+    /// ```
+    /// use cercle::{ContactQuery, Identity, NewContact, Workspace};
+    /// let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "Juste à temps");
+    /// let a = ws.create_contact(NewContact::new("Jean Dupont").email("jean@example.org"))?;
+    /// let b = ws.create_contact(NewContact::new("J. Dupont").phone("+33 6 12 34 56 78").email("jean@example.org"))?;
+    /// assert_eq!(ws.find_duplicates().len(), 1);
+    /// ws.merge_contacts(b, a)?;
+    /// let merged = ws.contact(&a).unwrap();
+    /// assert_eq!(merged.phones, ["+33 6 12 34 56 78"]);
+    /// assert_eq!(ws.contacts(&ContactQuery::default()).len(), 1);
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
     pub fn merge_contacts(&mut self, from: ContactId, into: ContactId) -> Result<(), EditError> {
         self.contact_object(&from.into())?;
         self.contact_object(&into.into())?;

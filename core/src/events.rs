@@ -395,6 +395,23 @@ impl Workspace {
     /// Everyone concerned by an event: its attendees who are members, and every member
     /// of the groups it is shared with. Nobody is hidden; the list is the same on every
     /// copy that has seen the same changes.
+    ///
+    /// ```
+    /// use cercle::{AttendeeRole, EventKind, Identity, NewEvent, NewGroup, Party, Role, Workspace};
+    /// let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "Juste à temps");
+    /// let guest = Identity::from_secret_bytes([2; 32]).member_id();
+    /// ws.add_member(guest, Role::Guest)?;
+    /// let g = ws.create_group(NewGroup::new("Catalogue"))?;
+    /// let e = ws.create_event(
+    ///     NewEvent::new(EventKind::Meeting, "review")
+    ///         .group(g)
+    ///         .attendee(Party::Member(guest), AttendeeRole::Informed),
+    /// )?;
+    /// let mut expected = vec![ws.member_id(), guest];
+    /// expected.sort();
+    /// assert_eq!(ws.audience(&e), expected);
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
     pub fn audience(&self, event: &EventId) -> Vec<MemberId> {
         let Some(e) = self.event(event) else {
             return Vec::new();
