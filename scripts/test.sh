@@ -25,6 +25,9 @@ echo "== examples"
 cargo run --release -q --example quickstart >/dev/null
 cargo run --release -q --example catalogue >/dev/null
 
+echo "== benchmarks (quick mode: every workload at 1/20 of its size, so it cannot rot)"
+cargo run -p cercle-bench --release -q -- --quick
+
 echo "== fuzz targets"
 if cargo +nightly --version >/dev/null 2>&1 && command -v cargo-fuzz >/dev/null 2>&1; then
   for target in load apply sync ops; do

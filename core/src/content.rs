@@ -8,7 +8,7 @@ use crate::op::Op;
 use crate::workspace::Workspace;
 
 /// The most characters one text field holds.
-pub(crate) const MAX_TEXT_CHARS: usize = 100_000;
+pub(crate) const MAX_TEXT_CHARS: usize = 1_000_000;
 
 impl Workspace {
     pub(crate) fn object(&self, id: &ObjectId) -> Option<&Object> {
@@ -144,7 +144,8 @@ impl Workspace {
         insert: &str,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Text)?;
-        let text = o.texts.get(&field).cloned().unwrap_or_default();
+        let empty = crate::crdt::Text::default();
+        let text = o.texts.get(&field).unwrap_or(&empty);
         let len = text.len();
         if pos > len || delete > len - pos {
             return Err(EditError::Invalid(format!(
@@ -157,8 +158,13 @@ impl Workspace {
                 "{field:?} would be longer than {MAX_TEXT_CHARS} characters"
             )));
         }
-        if delete > 0 {
-            let runs = text.runs(pos, delete);
+        let runs = if delete > 0 {
+            text.runs(pos, delete)
+        } else {
+            Vec::new()
+        };
+        let after = pos.checked_sub(1).and_then(|p| text.id_at(p));
+        if !runs.is_empty() {
             self.edit(Op::Delete {
                 object,
                 field: field.clone(),
@@ -166,7 +172,6 @@ impl Workspace {
             })?;
         }
         if !insert.is_empty() {
-            let after = pos.checked_sub(1).and_then(|p| text.id_at(p));
             self.edit(Op::Insert {
                 object,
                 field,

@@ -446,6 +446,11 @@ impl Workspace {
         out
     }
 
+    /// Every event, retracted ones left out, in time order.
+    pub fn events(&self) -> Vec<Event> {
+        self.events_where(|_| true)
+    }
+
     /// A contact's timeline: every event that concerns it (or a contact merged into it),
     /// in time order, status changes included.
     pub fn timeline(&self, contact: &ContactId) -> Vec<Event> {

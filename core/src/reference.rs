@@ -207,3 +207,15 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
             .collect();
     }
 }
+
+/// Decodes and verifies every change of a saved workspace without applying any: the cost
+/// of verification alone, for benchmarks.
+#[doc(hidden)]
+pub fn verify_saved(bytes: &[u8]) -> Result<usize, crate::LoadError> {
+    let encoded = crate::codec::decode_changes(bytes)?;
+    for e in &encoded {
+        crate::change::Change::decode(e)
+            .map_err(|(hash, reason)| crate::LoadError::Rejected { hash, reason })?;
+    }
+    Ok(encoded.len())
+}

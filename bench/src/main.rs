@@ -1,0 +1,76 @@
+//! cercle side by side with automerge, yrs, loro and diamond-types, on the same work, in
+//! one process run. Every figure is printed with the ratio cercle/peer (below 1: cercle is
+//! ahead). `--quick` runs every workload at a twentieth of its size, so CI keeps it working.
+//!
+//! The workloads are defined in BENCHMARKS.md.
+
+mod alloc;
+mod crm;
+mod perms;
+mod table;
+mod text;
+
+use std::time::Instant;
+
+pub use table::Table;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
+
+/// The size of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    /// Divides every count of the full workloads.
+    pub div: usize,
+}
+
+impl Scale {
+    /// `n` at this scale.
+    pub fn of(self, n: usize) -> usize {
+        (n / self.div).max(1)
+    }
+}
+
+/// Runs `f`, returning its result, the seconds it took and the peak heap above the heap
+/// in use when it started.
+pub fn measure<T>(f: impl FnOnce() -> T) -> (T, f64, usize) {
+    let base = alloc::reset_peak();
+    let start = Instant::now();
+    let out = f();
+    let secs = start.elapsed().as_secs_f64();
+    (out, secs, alloc::peak().saturating_sub(base))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let only: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    let scale = Scale {
+        div: if quick { 20 } else { 1 },
+    };
+    let want = |name: &str| only.is_empty() || only.contains(&name);
+    println!(
+        "cercle benchmarks ({} size); ratio = cercle / peer, below 1 means cercle is ahead\n",
+        if quick { "quick, 1/20" } else { "full" }
+    );
+    if want("crm") {
+        crm::run(scale);
+    }
+    if want("merge") {
+        crm::run_merge(scale);
+    }
+    if want("text") {
+        text::run(scale);
+    }
+    if want("perms") {
+        perms::run(scale);
+    }
+    if want("verify") {
+        perms::run_verify(scale);
+    }
+}
