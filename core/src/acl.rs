@@ -53,7 +53,7 @@ impl Authority {
     fn acl(&self, object: &ObjectId) -> Result<&Acl, EditError> {
         self.objects
             .get(object)
-            .ok_or_else(|| EditError::Invalid(format!("no object `{object}` in this workspace")))
+            .ok_or(EditError::NoSuchObject(*object))
     }
 
     /// The top-level object an object belongs to.
@@ -157,9 +157,7 @@ impl Authority {
                 _ => self.may_write(member, object),
             },
             ObjectKind::Event | ObjectKind::AgendaItem | ObjectKind::Decision => {
-                let (event, root) = self.root(object).ok_or_else(|| {
-                    EditError::Invalid(format!("no object `{object}` in this workspace"))
-                })?;
+                let (event, root) = self.root(object).ok_or(EditError::NoSuchObject(*object))?;
                 (root.creator == *member && self.may_write(member, &event))
                     || self.leads(member, &event)
             }

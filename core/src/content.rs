@@ -16,9 +16,7 @@ impl Workspace {
     }
 
     fn object_of(&self, id: &ObjectId, field: &Field, merge: Merge) -> Result<&Object, EditError> {
-        let o = self
-            .object(id)
-            .ok_or_else(|| EditError::Invalid(format!("no object `{id}` in this workspace")))?;
+        let o = self.object(id).ok_or(EditError::NoSuchObject(*id))?;
         let (m, kinds) = field.spec();
         if m != merge || !kinds.contains(&o.kind) {
             return Err(EditError::Invalid(format!(

@@ -6,7 +6,43 @@
 
 use std::fmt;
 
-use crate::ids::{ChangeHash, GroupId, MemberId};
+use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId};
+
+/// The broad category of an error, the same in every language the library is used from.
+///
+/// Applications branch on the category (ask for rights, report a missing record, fix the
+/// input, discard the bytes); the error itself carries the details.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The member lacks the right to do this.
+    Denied,
+    /// A member, group or object named by the call does not exist.
+    NotFound,
+    /// The call's input is not acceptable (a malformed id, an empty name, a bad range, ...).
+    InvalidInput,
+    /// Bytes from outside are corrupt, forged, or from an unsupported format version.
+    Corrupt,
+}
+
+impl ErrorKind {
+    /// The stable lowercase name of the category: `denied`, `not_found`, `invalid_input`
+    /// or `corrupt`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Denied => "denied",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Corrupt => "corrupt",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A text id could not be parsed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +73,11 @@ impl ParseIdError {
     pub fn reason(&self) -> &str {
         self.reason
     }
+
+    /// The category of this error: always [`ErrorKind::InvalidInput`].
+    pub fn error_kind(&self) -> ErrorKind {
+        ErrorKind::InvalidInput
+    }
 }
 
 /// Secret key bytes could not be read.
@@ -44,6 +85,13 @@ impl ParseIdError {
 #[error("a secret key is 32 bytes, got {len}")]
 pub struct KeyError {
     pub(crate) len: usize,
+}
+
+impl KeyError {
+    /// The category of this error: always [`ErrorKind::InvalidInput`].
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidInput
+    }
 }
 
 /// Why an action was refused: who tried, what, and the rule that forbids it.
@@ -71,12 +119,26 @@ pub enum EditError {
     /// The edit names a group that does not exist.
     #[error("no group `{0}` in this workspace")]
     NoSuchGroup(GroupId),
+    /// The edit names a contact, event, glossary or other object that does not exist.
+    #[error("no object `{0}` in this workspace")]
+    NoSuchObject(ObjectId),
     /// The edit's input is not acceptable (empty name, value too long, ...).
     #[error("invalid input: {0}")]
     Invalid(String),
 }
 
 impl EditError {
+    /// The category of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EditError::Denied(_) => ErrorKind::Denied,
+            EditError::NoSuchMember(_) | EditError::NoSuchGroup(_) | EditError::NoSuchObject(_) => {
+                ErrorKind::NotFound
+            }
+            EditError::Invalid(_) => ErrorKind::InvalidInput,
+        }
+    }
+
     /// The permission refusal, if that is what this error is.
     pub fn denied(&self) -> Option<&Denied> {
         match self {
@@ -218,6 +280,44 @@ impl fmt::Display for FirstHash<'_> {
         match self.0.first() {
             Some(h) => write!(f, "{h}"),
             None => Ok(()),
+        }
+    }
+}
+
+impl DecodeError {
+    /// The category of this error: always [`ErrorKind::Corrupt`].
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Corrupt
+    }
+}
+
+impl ApplyError {
+    /// The category of this error: always [`ErrorKind::Corrupt`].
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Corrupt
+    }
+
+    /// The hash of the rejected change, when one change was rejected.
+    pub fn change(&self) -> Option<ChangeHash> {
+        match self {
+            ApplyError::Rejected { hash, .. } => Some(*hash),
+            ApplyError::Decode(_) => None,
+        }
+    }
+}
+
+impl LoadError {
+    /// The category of this error: always [`ErrorKind::Corrupt`] (the bytes are not a
+    /// complete, authentic saved workspace).
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Corrupt
+    }
+
+    /// The hash of the rejected change, when one change was rejected.
+    pub fn change(&self) -> Option<ChangeHash> {
+        match self {
+            LoadError::Rejected { hash, .. } => Some(*hash),
+            _ => None,
         }
     }
 }

@@ -2,6 +2,40 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// Gives a fieldless enum a stable lowercase text form: `as_str`, `Display`, `FromStr`.
+macro_rules! text_enum {
+    ($ty:ident, $what:expr, { $($variant:ident => $text:expr),* $(,)? }) => {
+        impl $ty {
+            /// The stable lowercase name used in text forms and by the bindings.
+            pub fn as_str(&self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $crate::EditError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($ty::$variant),)*
+                    other => Err($crate::EditError::Invalid(format!(
+                        "unknown {} `{}` (expected one of: {})",
+                        $what,
+                        other.chars().take(40).collect::<String>(),
+                        [$($text),*].join(", "),
+                    ))),
+                }
+            }
+        }
+    };
+}
+
 mod acl;
 mod activity;
 mod apply;
@@ -12,6 +46,7 @@ mod codec;
 mod content;
 mod crdt;
 mod crm;
+pub mod dynamic;
 mod error;
 mod events;
 pub mod fold;
@@ -35,7 +70,8 @@ pub use clock::{Clock, SteppingClock, SystemClock};
 pub use codec::FORMAT_VERSION;
 pub use crm::{Contact, ContactQuery, Duplicate, DuplicateReason, NewContact, DEFAULT_PIPELINE};
 pub use error::{
-    ApplyError, DecodeError, Denied, EditError, KeyError, LoadError, ParseIdError, Rejection,
+    ApplyError, DecodeError, Denied, EditError, ErrorKind, KeyError, LoadError, ParseIdError,
+    Rejection,
 };
 pub use events::{AgendaItem, Decision, Event, NewEvent};
 pub use glossary::{Entry, Glossary, NewEntry, Sense};

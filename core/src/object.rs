@@ -131,6 +131,104 @@ pub enum Party {
     Contact(ObjectId),
 }
 
+text_enum!(ObjectKind, "object kind", {
+    Contact => "contact", Event => "event", Glossary => "glossary", Entry => "entry",
+    Sense => "sense", AgendaItem => "agenda_item", Decision => "decision", Comment => "comment",
+});
+text_enum!(EventKind, "event kind", {
+    Meeting => "meeting", Call => "call", Email => "email", Note => "note",
+    StatusChange => "status_change", Decision => "decision", Task => "task",
+});
+text_enum!(EventStatus, "event status", {
+    Planned => "planned", Done => "done", Cancelled => "cancelled",
+});
+text_enum!(EntryStatus, "entry status", {
+    Draft => "draft", Proposed => "proposed", Approved => "approved", Rejected => "rejected",
+    Deprecated => "deprecated",
+});
+text_enum!(AttendeeRole, "attendee role", {
+    Chair => "chair", Required => "required", Optional => "optional", Informed => "informed",
+});
+
+const CONTACT_KINDS: [(&str, ContactKind); 7] = [
+    ("prospect", ContactKind::Prospect),
+    ("business_angel", ContactKind::BusinessAngel),
+    ("start_up", ContactKind::StartUp),
+    ("partner", ContactKind::Partner),
+    ("customer", ContactKind::Customer),
+    ("investor", ContactKind::Investor),
+    ("supplier", ContactKind::Supplier),
+];
+
+impl ContactKind {
+    /// The text form: a stable lowercase name (`business_angel`, ...) or the free label
+    /// of [`ContactKind::Other`].
+    pub fn as_str(&self) -> &str {
+        match self {
+            ContactKind::Other(label) => label,
+            known => CONTACT_KINDS
+                .iter()
+                .find(|(_, k)| k == known)
+                .map_or("", |(name, _)| name),
+        }
+    }
+
+    /// Reads a text form: a known name gives its kind, any other non-empty label
+    /// [`ContactKind::Other`].
+    ///
+    /// ```
+    /// use cercle::ContactKind;
+    /// assert_eq!(ContactKind::parse("business_angel")?, ContactKind::BusinessAngel);
+    /// assert_eq!(ContactKind::parse("notaire")?, ContactKind::Other("notaire".into()));
+    /// assert!(ContactKind::parse("  ").is_err());
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, crate::EditError> {
+        let text = text.trim();
+        if let Some((_, k)) = CONTACT_KINDS.iter().find(|(name, _)| *name == text) {
+            return Ok(k.clone());
+        }
+        crate::workspace::check_name_pub("a contact kind", text).map(ContactKind::Other)
+    }
+}
+
+impl fmt::Display for ContactKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ContactKind {
+    type Err = crate::EditError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ContactKind::parse(s)
+    }
+}
+
+impl std::str::FromStr for Party {
+    type Err = crate::EditError;
+
+    /// A member id (64 hexadecimal digits) or a contact id (32).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = |e: crate::ParseIdError| crate::EditError::Invalid(e.to_string());
+        if s.len() == 64 {
+            s.parse().map(Party::Member).map_err(invalid)
+        } else {
+            s.parse().map(Party::Contact).map_err(invalid)
+        }
+    }
+}
+
+impl fmt::Display for Party {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Party::Member(m) => write!(f, "{m}"),
+            Party::Contact(c) => write!(f, "{c}"),
+        }
+    }
+}
+
 /// An attendee of an event, with their role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Attendee {
@@ -260,6 +358,99 @@ pub enum Field {
     DecidedAt,
     /// Decision: who decided (a set of members).
     DecidedBy,
+}
+
+const FIELDS: [(&str, Field); 39] = [
+    ("display_name", Field::DisplayName),
+    ("given_name", Field::GivenName),
+    ("family_name", Field::FamilyName),
+    ("contact_kind", Field::ContactKind),
+    ("organisation", Field::Organisation),
+    ("job_title", Field::JobTitle),
+    ("emails", Field::Emails),
+    ("phones", Field::Phones),
+    ("links", Field::Links),
+    ("address", Field::Address),
+    ("tags", Field::Tags),
+    ("stage", Field::Stage),
+    ("owner", Field::Owner),
+    ("notes", Field::Notes),
+    ("archived", Field::Archived),
+    ("merged_into", Field::MergedInto),
+    ("event_kind", Field::EventKind),
+    ("title", Field::Title),
+    ("start", Field::Start),
+    ("end", Field::End),
+    ("location", Field::Location),
+    ("contacts", Field::Contacts),
+    ("attendees", Field::Attendees),
+    ("event_status", Field::EventStatus),
+    ("retracted", Field::Retracted),
+    ("from_stage", Field::FromStage),
+    ("to_stage", Field::ToStage),
+    ("language", Field::Language),
+    ("description", Field::Description),
+    ("term", Field::Term),
+    ("variants", Field::Variants),
+    ("see_also", Field::SeeAlso),
+    ("sources", Field::Sources),
+    ("entry_status", Field::EntryStatus),
+    ("definition", Field::Definition),
+    ("examples", Field::Examples),
+    ("text", Field::Text),
+    ("decided_at", Field::DecidedAt),
+    ("decided_by", Field::DecidedBy),
+];
+
+impl Field {
+    /// The text form: the field's lowercase name (`display_name`, `notes`, ...), or
+    /// `custom:` followed by the name of a custom field.
+    ///
+    /// ```
+    /// use cercle::Field;
+    /// assert_eq!("job_title".parse::<Field>()?, Field::JobTitle);
+    /// assert_eq!("custom:siret".parse::<Field>()?, Field::Custom("siret".into()));
+    /// assert_eq!(Field::Custom("siret".into()).to_string(), "custom:siret");
+    /// assert!("colour".parse::<Field>().is_err());
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
+    pub fn name(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Field::Custom(name) => format!("custom:{name}").into(),
+            known => FIELDS
+                .iter()
+                .find(|(_, f)| f == known)
+                .map_or("", |(name, _)| name)
+                .into(),
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl std::str::FromStr for Field {
+    type Err = crate::EditError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(name) = s.strip_prefix("custom:") {
+            return crate::workspace::check_name_pub("a custom field name", name)
+                .map(Field::Custom);
+        }
+        FIELDS
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, f)| f.clone())
+            .ok_or_else(|| {
+                crate::EditError::Invalid(format!(
+                    "unknown field `{}` (expected a field name such as `notes`, or `custom:<name>`)",
+                    s.chars().take(40).collect::<String>()
+                ))
+            })
+    }
 }
 
 /// How a field merges.

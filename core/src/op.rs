@@ -1,7 +1,5 @@
 //! Operations: the edits that changes carry.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{GroupId, MemberId, ObjectId, OpId};
@@ -31,38 +29,8 @@ pub enum GroupRole {
     Lead,
 }
 
-macro_rules! text_enum {
-    ($ty:ident { $($variant:ident => $text:expr),* $(,)? }) => {
-        impl $ty {
-            /// The stable lowercase name used in text forms and by the bindings.
-            pub fn as_str(&self) -> &'static str {
-                match self { $($ty::$variant => $text),* }
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $ty {
-            type Err = crate::error::EditError;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($ty::$variant),)*
-                    other => Err(crate::error::EditError::Invalid(format!(
-                        "unknown {} `{}`", stringify!($ty).to_lowercase(), other.chars().take(40).collect::<String>()
-                    ))),
-                }
-            }
-        }
-    };
-}
-
-text_enum!(Role { Guest => "guest", Member => "member", Admin => "admin", Owner => "owner" });
-text_enum!(GroupRole { Observer => "observer", Member => "member", Lead => "lead" });
+text_enum!(Role, "role", { Guest => "guest", Member => "member", Admin => "admin", Owner => "owner" });
+text_enum!(GroupRole, "group role", { Observer => "observer", Member => "member", Lead => "lead" });
 
 /// A change to one setting of a group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

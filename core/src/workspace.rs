@@ -387,6 +387,26 @@ impl Workspace {
         Some(hash)
     }
 
+    /// Abandons the local edits not yet committed: the copy returns to the state of its
+    /// stored changes. Returns whether there was anything to abandon.
+    ///
+    /// ```
+    /// use cercle::{Identity, NewContact, Workspace};
+    /// let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "Juste à temps");
+    /// let id = ws.create_contact(NewContact::new("Élodie"))?;
+    /// assert!(ws.discard());
+    /// assert!(ws.contact(&id).is_none());
+    /// assert!(!ws.discard());
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
+    pub fn discard(&mut self) -> bool {
+        if self.open.take().is_none() {
+            return false;
+        }
+        self.rebuild();
+        true
+    }
+
     /// Whether there are local edits not yet committed.
     pub fn has_uncommitted(&self) -> bool {
         self.open.is_some()
