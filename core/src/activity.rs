@@ -33,6 +33,7 @@ pub struct HistoryEntry {
     /// Its author.
     pub author: MemberId,
     /// The author's wall-clock time (informational).
+    #[serde(with = "crate::dynamic::time")]
     pub time: DateTime<Utc>,
     /// What it is about.
     pub subject: Subject,
@@ -54,6 +55,7 @@ pub struct Comment {
     /// Its author.
     pub author: MemberId,
     /// When it was written (the author's clock).
+    #[serde(with = "crate::dynamic::time")]
     pub time: DateTime<Utc>,
     /// The text.
     pub text: String,

@@ -31,6 +31,7 @@
 
 use std::fmt;
 
+use chrono::{DateTime, SecondsFormat, TimeZone};
 use serde::ser::{self, Serialize};
 
 use crate::object::{Instant, Value};
@@ -74,6 +75,71 @@ pub enum Dynamic {
         /// The data it carries (a [`Dynamic::Record`] for struct-like variants).
         value: Box<Dynamic>,
     },
+}
+
+/// Enums whose every variant, data or not, becomes a [`Dynamic::Variant`], so a binding
+/// can give each of them one type.
+const TAGGED: [&str; 5] = [
+    "Party",
+    "Subject",
+    "DuplicateReason",
+    "IgnoredReason",
+    "ChangeStatus",
+];
+
+/// The name under which date-times of result types pass through `serde`: text forms
+/// (RFC 3339, as `chrono` writes them) ignore it, the dynamic form reads it as an instant.
+const TIME: &str = "$cercle::time";
+
+/// `serde` helpers for the date-times of result types (`#[serde(with = ...)]`).
+pub(crate) mod time {
+    use super::*;
+
+    struct Marked<'a, Tz: TimeZone>(&'a DateTime<Tz>);
+
+    impl<Tz: TimeZone> Serialize for Marked<'_, Tz> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let text = self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            serializer.serialize_newtype_struct(TIME, &text)
+        }
+    }
+
+    pub(crate) fn serialize<S: serde::Serializer, Tz: TimeZone>(
+        t: &DateTime<Tz>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        Marked(t).serialize(serializer)
+    }
+
+    pub(crate) fn deserialize<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        T: serde::Deserialize<'de>,
+    {
+        T::deserialize(deserializer)
+    }
+
+    pub(crate) mod option {
+        use super::*;
+
+        pub(crate) fn serialize<S: serde::Serializer, Tz: TimeZone>(
+            t: &Option<DateTime<Tz>>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => serializer.serialize_some(&Marked(t)),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+        where
+            D: serde::Deserializer<'de>,
+            T: serde::Deserialize<'de>,
+        {
+            T::deserialize(deserializer)
+        }
+    }
 }
 
 /// A value that has no dynamic form (never produced by the library's own types).
@@ -198,18 +264,33 @@ impl ser::Serializer for Serializer {
     }
     fn serialize_unit_variant(
         self,
-        _name: &'static str,
+        name: &'static str,
         _index: u32,
         variant: &'static str,
     ) -> Out<Dynamic> {
+        if TAGGED.contains(&name) {
+            return Ok(Dynamic::Variant {
+                name,
+                tag: snake(variant),
+                value: Box::new(Dynamic::Null),
+            });
+        }
         Ok(Dynamic::Str(snake(variant)))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _name: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Out<Dynamic> {
-        value.serialize(self)
+        let value = value.serialize(self)?;
+        if name == TIME {
+            if let Dynamic::Str(text) = &value {
+                if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+                    return Ok(Dynamic::Instant(t.into()));
+                }
+            }
+        }
+        Ok(value)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -356,11 +437,7 @@ struct RecordBuilder {
 impl ser::SerializeStruct for RecordBuilder {
     type Ok = Dynamic;
     type Error = DynamicError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Out<()> {
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Out<()> {
         self.fields.push((key, value.serialize(Serializer)?));
         Ok(())
     }
@@ -408,11 +485,7 @@ impl ser::SerializeTupleVariant for VariantBuilder<SeqBuilder> {
 impl ser::SerializeStructVariant for VariantBuilder<RecordBuilder> {
     type Ok = Dynamic;
     type Error = DynamicError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Out<()> {
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Out<()> {
         ser::SerializeStruct::serialize_field(&mut self.inner, key, value)
     }
     fn end(self) -> Out<Dynamic> {

@@ -129,6 +129,7 @@ pub struct Decision {
     /// What was decided.
     pub text: String,
     /// When.
+    #[serde(with = "crate::dynamic::time::option")]
     pub decided_at: Option<DateTime<FixedOffset>>,
     /// Who decided.
     pub decided_by: Vec<MemberId>,
@@ -146,8 +147,10 @@ pub struct Event {
     /// Notes.
     pub notes: String,
     /// Start, with its offset.
+    #[serde(with = "crate::dynamic::time::option")]
     pub start: Option<DateTime<FixedOffset>>,
     /// End, with its offset.
+    #[serde(with = "crate::dynamic::time::option")]
     pub end: Option<DateTime<FixedOffset>>,
     /// Where.
     pub location: Option<String>,

@@ -33,6 +33,7 @@ pub struct ChangeInfo {
     /// Its Lamport counter (of its first operation).
     pub lamport: u64,
     /// Its wall-clock time, as the author's clock said (informational only).
+    #[serde(with = "crate::dynamic::time")]
     pub time: DateTime<Utc>,
     /// The heads its author had seen.
     pub deps: Vec<ChangeHash>,
