@@ -304,6 +304,10 @@ impl ser::Serializer for Serializer {
         if name == "ContactKind" {
             return Ok(value);
         }
+        // A custom field reads as its text form, `custom:<name>`.
+        if let ("Field", Dynamic::Str(field)) = (name, &value) {
+            return Ok(Dynamic::Str(format!("custom:{field}")));
+        }
         Ok(Dynamic::Variant {
             name,
             tag: snake(variant),

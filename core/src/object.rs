@@ -426,6 +426,44 @@ impl Field {
     }
 }
 
+impl Field {
+    /// Reads a value for this field from its text form: a kind or status by its name, a
+    /// member or object by its id, anything else as text. Booleans and instants have no
+    /// text form here; pass them as [`Value::Bool`] and [`Value::Instant`].
+    ///
+    /// ```
+    /// use cercle::{ContactKind, Field, Value};
+    /// assert_eq!(Field::ContactKind.parse_value("start_up")?, Value::ContactKind(ContactKind::StartUp));
+    /// assert_eq!(Field::Organisation.parse_value("Acme")?, Value::Text("Acme".into()));
+    /// assert!(Field::Owner.parse_value("not an id").is_err());
+    /// assert!(Field::Archived.parse_value("yes").is_err());
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
+    pub fn parse_value(&self, text: &str) -> Result<Value, crate::EditError> {
+        use crate::EditError::Invalid;
+        let id_error = |e: crate::ParseIdError| Invalid(e.to_string());
+        Ok(match self {
+            Field::ContactKind => Value::ContactKind(text.parse()?),
+            Field::EventKind => Value::EventKind(text.parse()?),
+            Field::EventStatus => Value::EventStatus(text.parse()?),
+            Field::EntryStatus => Value::EntryStatus(text.parse()?),
+            Field::Owner | Field::DecidedBy => Value::Member(text.parse().map_err(id_error)?),
+            Field::MergedInto | Field::Contacts | Field::SeeAlso => {
+                Value::Object(text.parse().map_err(id_error)?)
+            }
+            Field::Archived
+            | Field::Retracted
+            | Field::Start
+            | Field::End
+            | Field::DecidedAt
+            | Field::Attendees => {
+                return Err(Invalid(format!("{self} does not take text")));
+            }
+            _ => Value::Text(text.to_string()),
+        })
+    }
+}
+
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())

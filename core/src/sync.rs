@@ -62,7 +62,7 @@ impl SyncState {
 }
 
 /// What an in-memory sync exchanged.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SyncStats {
     /// Messages sent, both ways.
     pub messages: usize,
