@@ -5,7 +5,6 @@
 //! [`cercle::dynamic`] into the typed classes of `cercle._types`. No domain logic lives
 //! here.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -13,14 +12,13 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyTuple};
 
 use cercle::dynamic::{to_dynamic, value_to_dynamic, Dynamic};
 use cercle::{
-    ApplyError, ChangeHash, ContactId, ContactQuery, EditError, ErrorKind, EventId, Field,
-    GroupId, GroupUpdate, Identity, LoadError, MemberId, NewContact, NewEntry, NewEvent,
-    NewGroup, ObjectId, ParseIdError, Party, Since, SteppingClock, Subject, SyncState, Value,
-    Workspace,
+    ApplyError, ChangeHash, ContactId, ContactQuery, EditError, ErrorKind, EventId, Field, GroupId,
+    GroupUpdate, Identity, LoadError, MemberId, NewContact, NewEntry, NewEvent, NewGroup, ObjectId,
+    ParseIdError, Party, Since, SteppingClock, Subject, SyncState, Value, Workspace,
 };
 
 create_exception!(
@@ -83,9 +81,15 @@ fn edit_error(py: Python<'_>, e: EditError) -> PyErr {
             ("action", Some(d.action.clone())),
             ("reason", Some(d.reason.clone())),
         ],
-        EditError::NoSuchMember(m) => vec![("what", Some("member".into())), ("id", Some(m.to_string()))],
-        EditError::NoSuchGroup(g) => vec![("what", Some("group".into())), ("id", Some(g.to_string()))],
-        EditError::NoSuchObject(o) => vec![("what", Some("object".into())), ("id", Some(o.to_string()))],
+        EditError::NoSuchMember(m) => {
+            vec![("what", Some("member".into())), ("id", Some(m.to_string()))]
+        }
+        EditError::NoSuchGroup(g) => {
+            vec![("what", Some("group".into())), ("id", Some(g.to_string()))]
+        }
+        EditError::NoSuchObject { id, what } => {
+            vec![("what", Some((*what).into())), ("id", Some(id.to_string()))]
+        }
         _ => Vec::new(),
     };
     raise(py, e.kind(), e.to_string(), attrs)
@@ -161,9 +165,10 @@ fn datetime(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<DateTime<Fixed
     }
     let offset_seconds: f64 = offset.call_method0("total_seconds")?.extract()?;
     let timezone = module.getattr("timezone")?;
-    let epoch = module
-        .getattr("datetime")?
-        .call1((1970, 1, 1, 0, 0, 0, 0, timezone.getattr("utc")?))?;
+    let epoch =
+        module
+            .getattr("datetime")?
+            .call1((1970, 1, 1, 0, 0, 0, 0, timezone.getattr("utc")?))?;
     let delta = value.call_method1("__sub__", (epoch,))?;
     let days: i64 = delta.getattr("days")?.extract()?;
     let seconds: i64 = delta.getattr("seconds")?.extract()?;
@@ -249,8 +254,11 @@ fn convert<'py>(
             }
         }
         Dynamic::Variant { name, tag, value } => {
+            let class = types.getattr(name).ok();
+            // Typed variants carry their tag as `kind`; plain dicts (operations, whose
+            // fields may include a `kind`) as `type`.
             let kwargs = PyDict::new(py);
-            kwargs.set_item("kind", tag)?;
+            kwargs.set_item(if class.is_some() { "kind" } else { "type" }, tag)?;
             match *value {
                 Dynamic::Null => {}
                 Dynamic::Record { fields, .. } => {
@@ -260,9 +268,9 @@ fn convert<'py>(
                 }
                 other => kwargs.set_item("value", convert(py, types, other)?)?,
             }
-            match types.getattr(name) {
-                Ok(class) => class.call((), Some(&kwargs))?,
-                Err(_) => kwargs.into_any(),
+            match class {
+                Some(class) => class.call((), Some(&kwargs))?,
+                None => kwargs.into_any(),
             }
         }
     })
@@ -339,7 +347,9 @@ impl PySteppingClock {
     #[pyo3(signature = (start, step_ms = 1000))]
     fn new(py: Python<'_>, start: &Bound<'_, PyAny>, step_ms: i64) -> PyResult<Self> {
         let start = datetime(py, start)?.with_timezone(&Utc);
-        Ok(PySteppingClock(Arc::new(SteppingClock::new(start, step_ms))))
+        Ok(PySteppingClock(Arc::new(SteppingClock::new(
+            start, step_ms,
+        ))))
     }
 
     fn __repr__(&self) -> String {
@@ -653,7 +663,7 @@ impl PyWorkspace {
         Ok(self.0.display_name(&member).map(str::to_string))
     }
 
-    #[pyo3(signature = (name, *, purpose = None, tags = Vec::new(), open = false))]
+    #[pyo3(signature = (name, *, purpose = None, tags = Vec::new(), open = true))]
     fn create_group(
         &mut self,
         py: Python<'_>,
@@ -666,7 +676,10 @@ impl PyWorkspace {
         if let Some(p) = purpose {
             group = group.purpose(p);
         }
-        self.0.create_group(group).or_raise(py).map(|g| g.to_string())
+        self.0
+            .create_group(group)
+            .or_raise(py)
+            .map(|g| g.to_string())
     }
 
     #[pyo3(signature = (group, *, name = None, purpose = None, tags = None, open = None, archived = None))]
@@ -783,7 +796,7 @@ impl PyWorkspace {
         display_name, *, given_name = None, family_name = None, kind = None,
         organisation = None, job_title = None, address = None, stage = None, owner = None,
         emails = Vec::new(), phones = Vec::new(), links = Vec::new(), tags = Vec::new(),
-        notes = None, custom = BTreeMap::new(), groups = Vec::new()
+        notes = None, custom = None, groups = Vec::new()
     ))]
     #[allow(clippy::too_many_arguments)]
     fn create_contact(
@@ -803,7 +816,7 @@ impl PyWorkspace {
         links: Vec<String>,
         tags: Vec<String>,
         notes: Option<String>,
-        custom: BTreeMap<String, String>,
+        custom: Option<Bound<'_, PyMapping>>,
         groups: Vec<String>,
     ) -> PyResult<String> {
         let mut c = NewContact::new(display_name);
@@ -846,7 +859,8 @@ impl PyWorkspace {
         if let Some(v) = notes {
             c = c.notes(v);
         }
-        for (k, v) in custom {
+        for item in custom.map(|m| m.items()).transpose()?.iter().flatten() {
+            let (k, v): (String, String) = item.extract()?;
             c = c.custom(k, v);
         }
         for g in groups {
@@ -857,7 +871,10 @@ impl PyWorkspace {
 
     fn set_stage(&mut self, py: Python<'_>, contact: &str, stage: &str) -> PyResult<String> {
         let contact = id(py, contact)?;
-        self.0.set_stage(contact, stage).or_raise(py).map(|e| e.to_string())
+        self.0
+            .set_stage(contact, stage)
+            .or_raise(py)
+            .map(|e| e.to_string())
     }
 
     fn archive_contact(&mut self, py: Python<'_>, contact: &str) -> PyResult<()> {
@@ -923,7 +940,7 @@ impl PyWorkspace {
 
     #[pyo3(signature = (
         kind, title, *, start = None, end = None, location = None, contacts = Vec::new(),
-        groups = Vec::new(), attendees = BTreeMap::new(), agenda = Vec::new(), notes = None,
+        groups = Vec::new(), attendees = None, agenda = Vec::new(), notes = None,
         status = None
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -937,7 +954,7 @@ impl PyWorkspace {
         location: Option<String>,
         contacts: Vec<String>,
         groups: Vec<String>,
-        attendees: BTreeMap<String, String>,
+        attendees: Option<Bound<'_, PyMapping>>,
         agenda: Vec<String>,
         notes: Option<String>,
         status: Option<String>,
@@ -958,7 +975,9 @@ impl PyWorkspace {
         for g in groups {
             e = e.group(id(py, &g)?);
         }
-        for (p, role) in attendees {
+        // In the order given, so the same calls make the same change in every runtime.
+        for item in attendees.map(|m| m.items()).transpose()?.iter().flatten() {
+            let (p, role): (String, String) = item.extract()?;
             e = e.attendee(party(py, &p)?, name(py, &role)?);
         }
         for item in agenda {

@@ -51,9 +51,10 @@ const MAX_DEPTH: usize = 4;
 
 impl Authority {
     fn acl(&self, object: &ObjectId) -> Result<&Acl, EditError> {
-        self.objects
-            .get(object)
-            .ok_or(EditError::NoSuchObject(*object))
+        self.objects.get(object).ok_or(EditError::NoSuchObject {
+            id: *object,
+            what: "object",
+        })
     }
 
     /// The top-level object an object belongs to.
@@ -157,7 +158,10 @@ impl Authority {
                 _ => self.may_write(member, object),
             },
             ObjectKind::Event | ObjectKind::AgendaItem | ObjectKind::Decision => {
-                let (event, root) = self.root(object).ok_or(EditError::NoSuchObject(*object))?;
+                let (event, root) = self.root(object).ok_or(EditError::NoSuchObject {
+                    id: *object,
+                    what: "object",
+                })?;
                 (root.creator == *member && self.may_write(member, &event))
                     || self.leads(member, &event)
             }

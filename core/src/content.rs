@@ -16,7 +16,10 @@ impl Workspace {
     }
 
     fn object_of(&self, id: &ObjectId, field: &Field, merge: Merge) -> Result<&Object, EditError> {
-        let o = self.object(id).ok_or(EditError::NoSuchObject(*id))?;
+        let o = self.object(id).ok_or(EditError::NoSuchObject {
+            id: *id,
+            what: "object",
+        })?;
         let (m, kinds) = field.spec();
         if m != merge || !kinds.contains(&o.kind) {
             return Err(EditError::Invalid(format!(

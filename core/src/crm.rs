@@ -276,9 +276,10 @@ impl Workspace {
     fn contact_object(&self, id: &ObjectId) -> Result<&Object, EditError> {
         match self.object(id) {
             Some(o) if o.kind == ObjectKind::Contact => Ok(o),
-            _ => Err(EditError::Invalid(format!(
-                "no contact `{id}` in this workspace"
-            ))),
+            _ => Err(EditError::NoSuchObject {
+                id: *id,
+                what: "contact",
+            }),
         }
     }
 

@@ -119,9 +119,15 @@ pub enum EditError {
     /// The edit names a group that does not exist.
     #[error("no group `{0}` in this workspace")]
     NoSuchGroup(GroupId),
-    /// The edit names a contact, event, glossary or other object that does not exist.
-    #[error("no object `{0}` in this workspace")]
-    NoSuchObject(ObjectId),
+    /// The edit names a contact, event, glossary or other object that does not exist
+    /// (or exists with another kind).
+    #[error("no {what} `{id}` in this workspace")]
+    NoSuchObject {
+        /// The id named.
+        id: ObjectId,
+        /// What was expected: `contact`, `event`, ..., or `object`.
+        what: &'static str,
+    },
     /// The edit's input is not acceptable (empty name, value too long, ...).
     #[error("invalid input: {0}")]
     Invalid(String),
@@ -132,9 +138,9 @@ impl EditError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             EditError::Denied(_) => ErrorKind::Denied,
-            EditError::NoSuchMember(_) | EditError::NoSuchGroup(_) | EditError::NoSuchObject(_) => {
-                ErrorKind::NotFound
-            }
+            EditError::NoSuchMember(_)
+            | EditError::NoSuchGroup(_)
+            | EditError::NoSuchObject { .. } => ErrorKind::NotFound,
             EditError::Invalid(_) => ErrorKind::InvalidInput,
         }
     }

@@ -187,9 +187,10 @@ impl Workspace {
     fn event_object(&self, id: &ObjectId) -> Result<&Object, EditError> {
         match self.object(id) {
             Some(o) if o.kind == ObjectKind::Event => Ok(o),
-            _ => Err(EditError::Invalid(format!(
-                "no event `{id}` in this workspace"
-            ))),
+            _ => Err(EditError::NoSuchObject {
+                id: *id,
+                what: "event",
+            }),
         }
     }
 

@@ -134,10 +134,10 @@ impl Workspace {
     fn object_of_kind(&self, id: &ObjectId, kind: ObjectKind) -> Result<&Object, EditError> {
         match self.object(id) {
             Some(o) if o.kind == kind => Ok(o),
-            _ => Err(EditError::Invalid(format!(
-                "no {} `{id}` in this workspace",
-                crate::acl::kind_name(kind)
-            ))),
+            _ => Err(EditError::NoSuchObject {
+                id: *id,
+                what: crate::acl::kind_name(kind),
+            }),
         }
     }
 

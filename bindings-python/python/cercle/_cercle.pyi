@@ -2,10 +2,11 @@
 
 from datetime import datetime
 from types import TracebackType
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union, final
+from typing import List, Mapping, Optional, Sequence, Tuple, Type, final
 
 from ._types import (
     ApplyReport,
+    FieldValue,
     ChangeInfo,
     ChangeStatus,
     Comment,
@@ -24,11 +25,26 @@ from ._types import (
     SyncStats,
 )
 
+__all__ = [
+    "Batch",
+    "CercleError",
+    "CorruptData",
+    "DEFAULT_PIPELINE",
+    "FORMAT_VERSION",
+    "Identity",
+    "InvalidInput",
+    "NotFound",
+    "PermissionDenied",
+    "SteppingClock",
+    "SyncState",
+    "Workspace",
+    "__version__",
+    "sync_in_memory",
+]
+
 __version__: str
 FORMAT_VERSION: int
 DEFAULT_PIPELINE: List[str]
-
-FieldValue = Union[str, bool, datetime, None]
 
 class CercleError(Exception):
     """Base class of every error the library raises.
@@ -70,7 +86,7 @@ class Identity:
     def secret_bytes(self) -> bytes: ...
     @property
     def member_id(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -146,7 +162,7 @@ class Workspace:
     def members(self) -> List[MemberInfo]: ...
     def display_name(self, member: str) -> Optional[str]: ...
     def create_group(
-        self, name: str, *, purpose: Optional[str] = None, tags: Sequence[str] = ..., open: bool = False
+        self, name: str, *, purpose: Optional[str] = None, tags: Sequence[str] = ..., open: bool = True
     ) -> str: ...
     def update_group(
         self,
@@ -193,7 +209,7 @@ class Workspace:
         links: Sequence[str] = ...,
         tags: Sequence[str] = ...,
         notes: Optional[str] = None,
-        custom: Mapping[str, str] = ...,
+        custom: Optional[Mapping[str, str]] = None,
         groups: Sequence[str] = ...,
     ) -> str: ...
     def set_stage(self, contact: str, stage: str) -> str: ...
@@ -224,7 +240,7 @@ class Workspace:
         location: Optional[str] = None,
         contacts: Sequence[str] = ...,
         groups: Sequence[str] = ...,
-        attendees: Mapping[str, str] = ...,
+        attendees: Optional[Mapping[str, str]] = None,
         agenda: Sequence[str] = ...,
         notes: Optional[str] = None,
         status: Optional[str] = None,

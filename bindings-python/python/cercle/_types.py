@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Union
 
 __all__ = [
+    "FieldValue",
     "AgendaItem",
     "ApplyReport",
     "Attendee",
@@ -40,6 +41,9 @@ __all__ = [
     "Subject",
     "SyncStats",
 ]
+
+FieldValue = Union[str, bool, datetime, None]
+"""What a field holds: text (also ids, kinds and statuses), a bool, a datetime, or None."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
