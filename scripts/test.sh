@@ -25,6 +25,25 @@ echo "== examples"
 cargo run --release -q --example quickstart >/dev/null
 cargo run --release -q --example catalogue >/dev/null
 
+echo "== Python package (bindings-python)"
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "python3 is required for the Python suite" >&2
+  exit 1
+fi
+venv=target/py-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install -q --disable-pip-version-check maturin pytest hypothesis mypy
+rm -rf target/wheels && mkdir -p target/wheels
+# What `pip install ./bindings-python` does, keeping the wheel to check it is abi3.
+"$venv/bin/python" -m pip wheel -q --disable-pip-version-check --no-deps ./bindings-python -w target/wheels
+ls target/wheels/cercle-*-abi3-*.whl >/dev/null
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/cercle-*.whl
+(cd bindings-python && "../$venv/bin/python" -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log"
+"$venv/bin/python" -m mypy.stubtest cercle._cercle
+"$venv/bin/python" -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests examples/python
+
 echo "== benchmarks (quick mode: every workload at 1/20 of its size, so it cannot rot)"
 cargo run -p cercle-bench --release -q -- --quick
 
@@ -40,4 +59,10 @@ else
 fi
 
 # One closing line for every suite together.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "all suites: %d passed, %d failed\n", p, f }' "$log"
+# cargo: "test result: ok. N passed; M failed"; pytest: "N passed[, M failed] in ...".
+awk '
+  /^test result:/ { p += $4; f += $6 }
+  /^[0-9]+ (passed|failed)/ && / in [0-9.]+s/ {
+    for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  }
+  END { printf "all suites: %d passed, %d failed\n", p, f }' "$log"

@@ -30,10 +30,10 @@ impl Rng {
     }
 }
 
-const FIELDS: [&str; 8] = [
+pub(crate) const FIELDS: [&str; 8] = [
     "name", "email", "phone", "company", "title", "city", "country", "notes",
 ];
-const KINDS: [&str; 4] = ["call", "email", "meeting", "note"];
+pub(crate) const KINDS: [&str; 4] = ["call", "email", "meeting", "note"];
 
 /// The work, as plain data every library replays.
 pub struct Work {
@@ -66,7 +66,7 @@ pub fn work(scale: Scale) -> Work {
     }
 }
 
-fn cercle_field(f: usize) -> Field {
+pub(crate) fn cercle_field(f: usize) -> Field {
     match f {
         0 => Field::DisplayName,
         3 => Field::Organisation,
@@ -111,7 +111,7 @@ pub fn cercle_build(w: &Work, per_op: bool) -> (Workspace, Vec<ContactId>) {
     (ws, ids)
 }
 
-fn cercle_updates(
+pub(crate) fn cercle_updates(
     ws: &mut Workspace,
     ids: &[ContactId],
     updates: &[(usize, usize, String)],
@@ -127,7 +127,7 @@ fn cercle_updates(
     ws.commit();
 }
 
-fn cercle_events(
+pub(crate) fn cercle_events(
     ws: &mut Workspace,
     ids: &[ContactId],
     events: &[(usize, i64, &str, String)],
@@ -399,30 +399,10 @@ pub fn run_merge(scale: Scale) {
     let w = work(scale);
     let updates = scale.of(10_000);
     let events = scale.of(2_000);
-    let side = |seed: u64| -> Work {
-        let mut rng = Rng::new(seed);
-        Work {
-            contacts: w.contacts,
-            updates: (0..updates)
-                .map(|k| {
-                    let (c, f) = (rng.below(w.contacts), rng.below(8));
-                    (c, f, format!("{} {c:05} side{seed} v{k}", FIELDS[f]))
-                })
-                .collect(),
-            events: (0..events)
-                .map(|k| {
-                    let c = rng.below(w.contacts);
-                    (
-                        c,
-                        1_800_000_000_000 + k as i64,
-                        KINDS[k % 4],
-                        format!("side {seed} event {k}"),
-                    )
-                })
-                .collect(),
-        }
-    };
-    let (sa, sb) = (side(7), side(8));
+    let (sa, sb) = (
+        crate::baseline::side(&w, scale, 7),
+        crate::baseline::side(&w, scale, 8),
+    );
     let mut t = Table::new(
         &format!("2. Offline merge — two copies, {updates} updates and {events} events each"),
         &["cercle", "automerge", "loro"],

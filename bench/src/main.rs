@@ -5,6 +5,7 @@
 //! The workloads are defined in BENCHMARKS.md.
 
 mod alloc;
+mod baseline;
 mod crm;
 mod perms;
 mod table;
@@ -54,6 +55,11 @@ fn main() {
         div: if quick { 20 } else { 1 },
     };
     let want = |name: &str| only.is_empty() || only.contains(&name);
+    if only == ["baseline"] {
+        // Only the Rust figures the binding benchmarks compare with.
+        baseline::run(scale);
+        return;
+    }
     println!(
         "cercle benchmarks ({} size); ratio = cercle / peer, below 1 means cercle is ahead\n",
         if quick { "quick, 1/20" } else { "full" }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyTuple};
 
@@ -227,7 +228,7 @@ fn convert<'py>(
         Dynamic::Str(s) => s.into_pyobject(py)?.into_any(),
         Dynamic::Bytes(b) => PyBytes::new(py, &b).into_any(),
         Dynamic::Instant(i) => types
-            .getattr("_instant")?
+            .getattr(intern!(py, "_instant"))?
             .call1((i.millis, i.offset_seconds))?,
         Dynamic::List(items) => {
             let items = items
@@ -249,7 +250,7 @@ fn convert<'py>(
                 kwargs.set_item(k, convert(py, types, v)?)?;
             }
             match types.getattr(name) {
-                Ok(class) => class.call((), Some(&kwargs))?,
+                Ok(class) => instance(&class, kwargs)?,
                 Err(_) => kwargs.into_any(),
             }
         }
@@ -269,11 +270,27 @@ fn convert<'py>(
                 other => kwargs.set_item("value", convert(py, types, other)?)?,
             }
             match class {
-                Some(class) => class.call((), Some(&kwargs))?,
+                Some(class) => instance(&class, kwargs)?,
                 None => kwargs.into_any(),
             }
         }
     })
+}
+
+/// An instance of a result class holding exactly the fields the core gave. The fields come
+/// complete from the core's own types, so the dataclass `__init__` is skipped: it is what
+/// makes a frozen dataclass slow to build.
+fn instance<'py>(
+    class: &Bound<'py, PyAny>,
+    fields: Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = class.py();
+    let object = class.call_method1(intern!(py, "__new__"), (class,))?;
+    object
+        .getattr(intern!(py, "__dict__"))?
+        .cast_into::<PyDict>()?
+        .update(fields.as_mapping())?;
+    Ok(object)
 }
 
 fn out<T: serde::Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {

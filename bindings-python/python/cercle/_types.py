@@ -8,6 +8,7 @@ timezone-aware ``datetime`` objects in the offset they were given in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Union
 
@@ -45,13 +46,23 @@ __all__ = [
 FieldValue = Union[str, bool, datetime, None]
 """What a field holds: text (also ids, kinds and statuses), a bool, a datetime, or None."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+@lru_cache(maxsize=64)
+def _zone(offset_seconds: int) -> timezone:
+    return timezone.utc if offset_seconds == 0 else timezone(timedelta(seconds=offset_seconds))
 
 
 def _instant(millis: int, offset_seconds: int) -> datetime:
-    """An instant (milliseconds since the epoch) in the offset it was given in."""
-    tz = timezone(timedelta(seconds=offset_seconds))
-    return (_EPOCH + timedelta(milliseconds=millis)).astimezone(tz)
+    """An instant (milliseconds since the epoch) in the offset it was given in.
+
+    Instants beyond what ``datetime`` holds (years 1 to 9999) are clamped to its range, so
+    an absurd date in a received change cannot make a whole list unreadable.
+    """
+    zone = _zone(offset_seconds)
+    try:
+        return datetime.fromtimestamp(millis / 1000, zone)
+    except (OverflowError, ValueError, OSError):
+        limit = datetime.max if millis > 0 else datetime.min
+        return limit.replace(tzinfo=zone)
 
 
 @dataclass(frozen=True)
