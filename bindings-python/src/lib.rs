@@ -298,6 +298,18 @@ fn out<T: serde::Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<P
     Ok(convert(py, &types(py)?, d)?.unbind())
 }
 
+/// A list of results, converted one item at a time so a large result never exists twice
+/// in full (as a dynamic tree and as Python objects).
+fn out_each<T: serde::Serialize>(py: Python<'_>, items: &[T]) -> PyResult<Py<PyAny>> {
+    let types = types(py)?;
+    let list = PyList::empty(py);
+    for item in items {
+        let d = to_dynamic(item).map_err(|e| invalid(py, e.to_string()))?;
+        list.append(convert(py, &types, d)?)?;
+    }
+    Ok(list.into_any().unbind())
+}
+
 fn bytes(py: Python<'_>, b: &[u8]) -> Py<PyBytes> {
     PyBytes::new(py, b).unbind()
 }
@@ -672,7 +684,7 @@ impl PyWorkspace {
     }
 
     fn members(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        out(py, &self.0.members())
+        out_each(py, &self.0.members())
     }
 
     fn display_name(&self, py: Python<'_>, member: &str) -> PyResult<Option<String>> {
@@ -760,7 +772,7 @@ impl PyWorkspace {
     }
 
     fn groups(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        out(py, &self.0.groups())
+        out_each(py, &self.0.groups())
     }
 
     fn member_groups(&self, py: Python<'_>, member: &str) -> PyResult<Py<PyAny>> {
@@ -795,7 +807,7 @@ impl PyWorkspace {
     }
 
     fn changes(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        out(py, &self.0.changes())
+        out_each(py, &self.0.changes())
     }
 
     // ----- contacts ---------------------------------------------------------------------
@@ -946,11 +958,11 @@ impl PyWorkspace {
         if let Some(v) = text {
             q = q.text(v);
         }
-        out(py, &self.0.contacts(&q))
+        out_each(py, &self.0.contacts(&q))
     }
 
     fn find_duplicates(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        out(py, &self.0.find_duplicates())
+        out_each(py, &self.0.find_duplicates())
     }
 
     // ----- events -----------------------------------------------------------------------
@@ -1077,12 +1089,12 @@ impl PyWorkspace {
     }
 
     fn events(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        out(py, &self.0.events())
+        out_each(py, &self.0.events())
     }
 
     fn timeline(&self, py: Python<'_>, contact: &str) -> PyResult<Py<PyAny>> {
         let contact: ContactId = id(py, contact)?;
-        out(py, &self.0.timeline(&contact))
+        out_each(py, &self.0.timeline(&contact))
     }
 
     fn upcoming_meetings(
@@ -1093,7 +1105,7 @@ impl PyWorkspace {
     ) -> PyResult<Py<PyAny>> {
         let member: MemberId = id(py, member)?;
         let now = datetime(py, now)?.with_timezone(&Utc);
-        out(py, &self.0.upcoming_meetings(&member, now))
+        out_each(py, &self.0.upcoming_meetings(&member, now))
     }
 
     // ----- glossaries -------------------------------------------------------------------
@@ -1192,14 +1204,14 @@ impl PyWorkspace {
     fn entries(&self, py: Python<'_>, glossary: &str, status: Option<&str>) -> PyResult<Py<PyAny>> {
         let glossary = id(py, glossary)?;
         match status {
-            Some(s) => out(py, &self.0.entries_with_status(&glossary, name(py, s)?)),
-            None => out(py, &self.0.entries(&glossary)),
+            Some(s) => out_each(py, &self.0.entries_with_status(&glossary, name(py, s)?)),
+            None => out_each(py, &self.0.entries(&glossary)),
         }
     }
 
     fn search_entries(&self, py: Python<'_>, glossary: &str, query: &str) -> PyResult<Py<PyAny>> {
         let glossary = id(py, glossary)?;
-        out(py, &self.0.search_entries(&glossary, query))
+        out_each(py, &self.0.search_entries(&glossary, query))
     }
 
     // ----- activity and comments ----------------------------------------------------------
@@ -1213,13 +1225,13 @@ impl PyWorkspace {
         object: Option<&str>,
     ) -> PyResult<Py<PyAny>> {
         let s = subject(py, member, group, object)?;
-        out(py, &self.0.history(s))
+        out_each(py, &self.0.history(s))
     }
 
     #[pyo3(signature = (group, limit = 50))]
     fn group_activity(&self, py: Python<'_>, group: &str, limit: usize) -> PyResult<Py<PyAny>> {
         let group: GroupId = id(py, group)?;
-        out(py, &self.0.group_activity(&group, limit))
+        out_each(py, &self.0.group_activity(&group, limit))
     }
 
     fn comment(&mut self, py: Python<'_>, on: &str, text: &str) -> PyResult<String> {
@@ -1229,7 +1241,7 @@ impl PyWorkspace {
 
     fn comments(&self, py: Python<'_>, on: &str) -> PyResult<Py<PyAny>> {
         let on: ObjectId = id(py, on)?;
-        out(py, &self.0.comments(on))
+        out_each(py, &self.0.comments(on))
     }
 
     fn retract_comment(&mut self, py: Python<'_>, comment: &str) -> PyResult<()> {
