@@ -25,6 +25,45 @@ use cercle::{
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
+#[wasm_bindgen]
+extern "C" {
+    /// A role name (`guest`, `member`, `admin`, `owner`).
+    #[wasm_bindgen(typescript_type = "Role")]
+    pub type RoleArg;
+    /// Options of `createGroup`.
+    #[wasm_bindgen(typescript_type = "GroupOptions")]
+    pub type GroupOptionsArg;
+    /// Options of `createContact`.
+    #[wasm_bindgen(typescript_type = "ContactOptions")]
+    pub type ContactOptionsArg;
+    /// Criteria of `contacts`.
+    #[wasm_bindgen(typescript_type = "ContactQuery")]
+    pub type ContactQueryArg;
+    /// Options of `createEvent`.
+    #[wasm_bindgen(typescript_type = "EventOptions")]
+    pub type EventOptionsArg;
+    /// Options of `createGlossary`.
+    #[wasm_bindgen(typescript_type = "GlossaryOptions")]
+    pub type GlossaryOptionsArg;
+    /// Options of `addEntry`.
+    #[wasm_bindgen(typescript_type = "EntryOptions")]
+    pub type EntryOptionsArg;
+    /// The subject of `history`.
+    #[wasm_bindgen(typescript_type = "HistorySubject")]
+    pub type HistorySubjectArg;
+    /// An entry status.
+    #[wasm_bindgen(typescript_type = "EntryStatus")]
+    pub type EntryStatusArg;
+    /// Member ids.
+    #[wasm_bindgen(typescript_type = "string[]")]
+    pub type MemberIdsArg;
+}
+
+/// An optional argument as a plain value (`undefined` when absent).
+fn arg<T: Into<JsValue>>(value: Option<T>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, Into::into)
+}
+
 // ----- errors ---------------------------------------------------------------------------
 
 /// Every error is an `Error` named `CercleError` with a stable `code` (`denied`,
@@ -582,17 +621,17 @@ impl Workspace {
 
     /// Sets the local member's display name.
     #[wasm_bindgen(js_name = setDisplayName)]
-    pub fn set_display_name(&mut self, display_name: &str) -> Result<()> {
+    pub fn set_display_name(
+        &mut self,
+        #[wasm_bindgen(js_name = displayName)] display_name: &str,
+    ) -> Result<()> {
         self.0.set_display_name(display_name).or_throw()
     }
 
     /// Adds a member with a role (`guest`, `member`, `admin`, `owner`; default `member`).
     #[wasm_bindgen(js_name = addMember)]
-    pub fn add_member(
-        &mut self,
-        member: &str,
-        #[wasm_bindgen(unchecked_param_type = "Role")] role: Option<String>,
-    ) -> Result<()> {
+    pub fn add_member(&mut self, member: &str, role: Option<RoleArg>) -> Result<()> {
+        let role = arg(role).as_string();
         let role = name(role.as_deref().unwrap_or("member"))?;
         self.0.add_member(id(member)?, role).or_throw()
     }
@@ -643,12 +682,8 @@ impl Workspace {
 
     /// Creates a group; returns its id.
     #[wasm_bindgen(js_name = createGroup)]
-    pub fn create_group(
-        &mut self,
-        name: &str,
-        #[wasm_bindgen(unchecked_param_type = "GroupOptions")] options: JsValue,
-    ) -> Result<String> {
-        let o = Options::new(options)?;
+    pub fn create_group(&mut self, name: &str, options: Option<GroupOptionsArg>) -> Result<String> {
+        let o = Options::new(arg(options))?;
         let mut g = NewGroup::new(name).tags(o.strings("tags")?);
         if let Some(p) = o.string("purpose")? {
             g = g.purpose(p);
@@ -800,10 +835,10 @@ impl Workspace {
     #[wasm_bindgen(js_name = createContact)]
     pub fn create_contact(
         &mut self,
-        display_name: &str,
-        #[wasm_bindgen(unchecked_param_type = "ContactOptions")] options: JsValue,
+        #[wasm_bindgen(js_name = displayName)] display_name: &str,
+        options: Option<ContactOptionsArg>,
     ) -> Result<String> {
-        let o = Options::new(options)?;
+        let o = Options::new(arg(options))?;
         let mut c = NewContact::new(display_name);
         if let Some(v) = o.string("givenName")? {
             c = c.given_name(v);
@@ -889,11 +924,8 @@ impl Workspace {
 
     /// The contacts matching every criterion given.
     #[wasm_bindgen(unchecked_return_type = "Contact[]")]
-    pub fn contacts(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ContactQuery")] query: JsValue,
-    ) -> Result<JsValue> {
-        let o = Options::new(query)?;
+    pub fn contacts(&self, query: Option<ContactQueryArg>) -> Result<JsValue> {
+        let o = Options::new(arg(query))?;
         let mut q =
             ContactQuery::default().include_archived(o.bool("includeArchived")?.unwrap_or(false));
         if let Some(v) = o.string("kind")? {
@@ -931,9 +963,9 @@ impl Workspace {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "EventKind")] kind: &str,
         title: &str,
-        #[wasm_bindgen(unchecked_param_type = "EventOptions")] options: JsValue,
+        options: Option<EventOptionsArg>,
     ) -> Result<String> {
-        let o = Options::new(options)?;
+        let o = Options::new(arg(options))?;
         let mut e = NewEvent::new(name(kind)?, title);
         if let Some(t) = o.date("start")? {
             e = e.start(t);
@@ -981,11 +1013,10 @@ impl Workspace {
         event: &str,
         text: &str,
         #[wasm_bindgen(js_name = decidedAt, unchecked_param_type = "Date")] decided_at: JsValue,
-        #[wasm_bindgen(js_name = decidedBy, unchecked_param_type = "string[] | undefined")]
-        decided_by: JsValue,
+        #[wasm_bindgen(js_name = decidedBy)] decided_by: Option<MemberIdsArg>,
     ) -> Result<String> {
         let at = date(&decided_at)?;
-        let by: Vec<MemberId> = ids(&decided_by, "decidedBy")?;
+        let by: Vec<MemberId> = ids(&arg(decided_by), "decidedBy")?;
         self.0
             .record_decision(id(event)?, text, at, &by)
             .or_throw()
@@ -1009,7 +1040,7 @@ impl Workspace {
     pub fn set_attendee(
         &mut self,
         event: &str,
-        party_id: &str,
+        #[wasm_bindgen(js_name = party)] party_id: &str,
         #[wasm_bindgen(unchecked_param_type = "AttendeeRole")] role: &str,
     ) -> Result<()> {
         self.0
@@ -1019,7 +1050,11 @@ impl Workspace {
 
     /// Removes an attendee.
     #[wasm_bindgen(js_name = removeAttendee)]
-    pub fn remove_attendee(&mut self, event: &str, party_id: &str) -> Result<()> {
+    pub fn remove_attendee(
+        &mut self,
+        event: &str,
+        #[wasm_bindgen(js_name = party)] party_id: &str,
+    ) -> Result<()> {
         self.0
             .remove_attendee(id(event)?, party(party_id)?)
             .or_throw()
@@ -1077,9 +1112,9 @@ impl Workspace {
         &mut self,
         group: &str,
         title: &str,
-        #[wasm_bindgen(unchecked_param_type = "GlossaryOptions")] options: JsValue,
+        options: Option<GlossaryOptionsArg>,
     ) -> Result<String> {
-        let o = Options::new(options)?;
+        let o = Options::new(arg(options))?;
         let language = o.string("language")?.unwrap_or_else(|| "fr".into());
         let description = o.string("description")?.unwrap_or_default();
         self.0
@@ -1107,9 +1142,9 @@ impl Workspace {
         &mut self,
         glossary: &str,
         term: &str,
-        #[wasm_bindgen(unchecked_param_type = "EntryOptions")] options: JsValue,
+        options: Option<EntryOptionsArg>,
     ) -> Result<String> {
-        let o = Options::new(options)?;
+        let o = Options::new(arg(options))?;
         let mut e = NewEntry::new(term);
         if let Some(d) = o.string("definition")? {
             e = e.definition(d, o.string("examples")?.unwrap_or_default());
@@ -1168,13 +1203,9 @@ impl Workspace {
     /// A glossary's entries, alphabetically (accents ignored); only those with `status`
     /// if given.
     #[wasm_bindgen(unchecked_return_type = "Entry[]")]
-    pub fn entries(
-        &self,
-        glossary: &str,
-        #[wasm_bindgen(unchecked_param_type = "EntryStatus | undefined")] status: Option<String>,
-    ) -> Result<JsValue> {
+    pub fn entries(&self, glossary: &str, status: Option<EntryStatusArg>) -> Result<JsValue> {
         let glossary = id(glossary)?;
-        match status {
+        match arg(status).as_string() {
             Some(s) => out(&self.0.entries_with_status(&glossary, name(&s)?)),
             None => out(&self.0.entries(&glossary)),
         }
@@ -1192,11 +1223,8 @@ impl Workspace {
     /// The recorded changes to a subject: the workspace (no argument), or
     /// `{ member }`, `{ group }` or `{ object }`.
     #[wasm_bindgen(unchecked_return_type = "HistoryEntry[]")]
-    pub fn history(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "HistorySubject")] subject: JsValue,
-    ) -> Result<JsValue> {
-        let o = Options::new(subject)?;
+    pub fn history(&self, subject: Option<HistorySubjectArg>) -> Result<JsValue> {
+        let o = Options::new(arg(subject))?;
         let s = match (o.string("member")?, o.string("group")?, o.string("object")?) {
             (None, None, None) => Subject::Workspace,
             (Some(m), None, None) => Subject::Member(id(&m)?),

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the npm package `cercle` into bindings-wasm/pkg: the WebAssembly module with its
+# JavaScript glue and TypeScript declarations for Node (CommonJS), the web (an ES module
+# with an `init` function) and bundlers. Installs the wasm32 target and the wasm-bindgen
+# CLI (the exact version the crate pins) when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' bindings-wasm/Cargo.toml)
+if command -v rustup >/dev/null 2>&1; then
+  rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $version"; then
+  echo "installing wasm-bindgen-cli $version (a few minutes, once)"
+  cargo install -q wasm-bindgen-cli --version "$version"
+fi
+
+cargo build -q -p cercle-wasm --target wasm32-unknown-unknown --profile wasm
+wasm=target/wasm32-unknown-unknown/wasm/cercle_wasm.wasm
+
+out=bindings-wasm/pkg
+rm -rf "$out"
+mkdir -p "$out"
+for target in nodejs web bundler; do
+  dir=$target
+  [ "$target" = nodejs ] && dir=node
+  # --weak-refs: objects dropped without free() are released by the garbage collector.
+  wasm-bindgen "$wasm" --out-dir "$out/$dir" --out-name cercle --target "$target" --weak-refs
+done
+echo '{ "type": "commonjs" }' >"$out/node/package.json"
+echo '{ "type": "module" }' >"$out/web/package.json"
+echo '{ "type": "module" }' >"$out/bundler/package.json"
+cp bindings-wasm/package.json bindings-wasm/README.md "$out/"
+echo "built $out ($(wc -c <"$out/node/cercle_bg.wasm") bytes of wasm, $(gzip -9c "$out/node/cercle_bg.wasm" | wc -c) gzipped)"
