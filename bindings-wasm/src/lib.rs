@@ -150,7 +150,7 @@ impl<T> OrThrow<T> for std::result::Result<T, ParseIdError> {
 }
 
 /// Whether `value` is an error thrown by this package.
-#[wasm_bindgen(js_name = isCercleError, unchecked_return_type = "boolean")]
+#[wasm_bindgen(js_name = isCercleError, unchecked_return_type = "value is CercleError")]
 pub fn is_cercle_error(
     #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
 ) -> JsValue {
@@ -264,10 +264,17 @@ impl Options {
     }
 }
 
-/// A `Date` as a date-time in UTC (a `Date` carries no offset).
+/// A `Date` (in UTC: a `Date` carries no offset), or an RFC 3339 string whose offset is
+/// kept (`"2010-03-01T10:00:00+01:00"`).
 fn date(value: &JsValue) -> Result<DateTime<FixedOffset>> {
+    if let Some(text) = value.as_string() {
+        return DateTime::parse_from_rfc3339(&text).map_err(|e| {
+            let shown: String = text.chars().take(40).collect();
+            invalid(format!("invalid date `{shown}`: {e}"))
+        });
+    }
     let Some(d) = value.dyn_ref::<js_sys::Date>() else {
-        return Err(invalid("expected a Date"));
+        return Err(invalid("expected a Date or an RFC 3339 string"));
     };
     let millis = d.get_time();
     if !millis.is_finite() {
@@ -434,7 +441,7 @@ impl SteppingClock {
     /// A clock starting at `start`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "Date")] start: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DateInput")] start: JsValue,
         #[wasm_bindgen(js_name = stepMs)] step_ms: Option<f64>,
     ) -> Result<SteppingClock> {
         let start = date(&start)?.with_timezone(&Utc);
@@ -477,27 +484,37 @@ fn party(text: &str) -> Result<Party> {
 #[wasm_bindgen]
 impl Workspace {
     /// Founds a new workspace; `founder` becomes its first owner.
-    pub fn create(founder: &Identity, name: &str, clock: Option<SteppingClock>) -> Workspace {
-        let identity = founder.0.clone();
-        Workspace(match clock {
-            Some(c) => CoreWorkspace::create_with_clock(identity, name, c.0.clone()),
-            None => CoreWorkspace::create(identity, name),
-        })
+    pub fn create(founder: &Identity, name: &str) -> Workspace {
+        Workspace(CoreWorkspace::create(founder.0.clone(), name))
+    }
+
+    /// Founds a new workspace whose changes read their time from `clock`.
+    #[wasm_bindgen(js_name = createWithClock)]
+    pub fn create_with_clock(founder: &Identity, name: &str, clock: &SteppingClock) -> Workspace {
+        Workspace(CoreWorkspace::create_with_clock(
+            founder.0.clone(),
+            name,
+            clock.0.clone(),
+        ))
     }
 
     /// Loads saved bytes as the copy of `identity`, verifying every change.
-    pub fn load(
+    pub fn load(identity: &Identity, data: &[u8]) -> Result<Workspace> {
+        CoreWorkspace::load(identity.0.clone(), data)
+            .map(Workspace)
+            .map_err(load_error)
+    }
+
+    /// Loads saved bytes; the copy's new changes read their time from `clock`.
+    #[wasm_bindgen(js_name = loadWithClock)]
+    pub fn load_with_clock(
         identity: &Identity,
         data: &[u8],
-        clock: Option<SteppingClock>,
+        clock: &SteppingClock,
     ) -> Result<Workspace> {
-        let identity = identity.0.clone();
-        match clock {
-            Some(c) => CoreWorkspace::load_with_clock(identity, data, c.0.clone()),
-            None => CoreWorkspace::load(identity, data),
-        }
-        .map(Workspace)
-        .map_err(load_error)
+        CoreWorkspace::load_with_clock(identity.0.clone(), data, clock.0.clone())
+            .map(Workspace)
+            .map_err(load_error)
     }
 
     /// The workspace id.
@@ -1012,7 +1029,8 @@ impl Workspace {
         &mut self,
         event: &str,
         text: &str,
-        #[wasm_bindgen(js_name = decidedAt, unchecked_param_type = "Date")] decided_at: JsValue,
+        #[wasm_bindgen(js_name = decidedAt, unchecked_param_type = "DateInput")]
+        decided_at: JsValue,
         #[wasm_bindgen(js_name = decidedBy)] decided_by: Option<MemberIdsArg>,
     ) -> Result<String> {
         let at = date(&decided_at)?;
@@ -1097,7 +1115,7 @@ impl Workspace {
     pub fn upcoming_meetings(
         &self,
         member: &str,
-        #[wasm_bindgen(unchecked_param_type = "Date")] now: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DateInput")] now: JsValue,
     ) -> Result<JsValue> {
         let member: MemberId = id(member)?;
         let now = date(&now)?.with_timezone(&Utc);

@@ -14,6 +14,8 @@ export type AttendeeRole = "chair" | "required" | "optional" | "informed";
 export type ContactKind =
   | "prospect" | "business_angel" | "start_up" | "partner" | "customer" | "investor" | "supplier"
   | (string & {});
+/** A date: a `Date`, or an RFC 3339 string whose offset is kept (`"2010-03-01T10:00:00+01:00"`). */
+export type DateInput = Date | string;
 /** What a field holds: text (also ids, kinds and statuses), a boolean, a Date, or null. */
 export type FieldValue = string | boolean | Date | null;
 /** Why an error was thrown. */
@@ -50,7 +52,7 @@ export interface ContactQuery {
   text?: string; includeArchived?: boolean;
 }
 export interface EventOptions {
-  start?: Date; end?: Date; location?: string; contacts?: string[]; groups?: string[];
+  start?: DateInput; end?: DateInput; location?: string; contacts?: string[]; groups?: string[];
   /** Member or contact id → role, in the order given. */
   attendees?: Record<string, AttendeeRole>;
   agenda?: string[]; notes?: string; status?: EventStatus;
@@ -61,7 +63,7 @@ export interface EntryOptions {
   sources?: string[]; seeAlso?: string[];
 }
 export type HistorySubject = { member: string } | { group: string } | { object: string } | undefined;
-export type DigestSince = { heads: string[] } | { time: Date };
+export type DigestSince = { heads: string[] } | { time: DateInput };
 
 export interface MemberInfo { id: string; role: Role; displayName: string | null }
 export interface GroupMember { member: string; role: GroupRole }
