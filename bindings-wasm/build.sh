@@ -30,5 +30,5 @@ done
 echo '{ "type": "commonjs" }' >"$out/node/package.json"
 echo '{ "type": "module" }' >"$out/web/package.json"
 echo '{ "type": "module" }' >"$out/bundler/package.json"
-cp bindings-wasm/package.json bindings-wasm/README.md "$out/"
+cp bindings-wasm/npm/package.json bindings-wasm/README.md "$out/"
 echo "built $out ($(wc -c <"$out/node/cercle_bg.wasm") bytes of wasm, $(gzip -9c "$out/node/cercle_bg.wasm" | wc -c) gzipped)"
