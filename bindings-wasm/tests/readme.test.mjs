@@ -1,0 +1,30 @@
+// @ts-check
+// A newcomer's path: `npm install` the packed package in a fresh folder, paste the README's
+// JavaScript example, run it with Node.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+import { ROOT } from "./helpers.mjs";
+
+test("the README example runs after npm install in a fresh folder", () => {
+  const pkg = `${ROOT}bindings-wasm/pkg/`;
+  const tarball = readdirSync(pkg).find((f) => /^cercle-.*\.tgz$/.test(f));
+  assert.ok(tarball, "pack the package first (scripts/test.sh does)");
+  const readme = readFileSync(`${ROOT}bindings-wasm/README.md`, "utf8");
+  const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(example, "no JavaScript example in bindings-wasm/README.md");
+
+  const dir = mkdtempSync(join(tmpdir(), "cercle-readme-"));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "newcomer", private: true, type: "module" }));
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--silent", join(pkg, tarball)], { cwd: dir });
+  writeFileSync(join(dir, "example.mjs"), example);
+  const out = execFileSync(process.execPath, ["example.mjs"], { cwd: dir, encoding: "utf8" });
+  assert.match(out, /kind: 'revoked'/);
+  assert.match(out, /refused: denied/);
+});
