@@ -44,6 +44,30 @@ ls target/wheels/cercle-*-abi3-*.whl >/dev/null
 "$venv/bin/python" -m mypy.stubtest cercle._cercle
 "$venv/bin/python" -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests examples/python
 
+echo "== npm package (bindings-wasm): Node, TypeScript and headless Chromium"
+for tool in node npm; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "$tool is required for the JavaScript suite" >&2
+    exit 1
+  fi
+done
+bash bindings-wasm/build.sh
+rm -f bindings-wasm/pkg/cercle-*.tgz
+(cd bindings-wasm/pkg && npm pack -q >/dev/null)
+# The harness's own dependencies (fast-check, playwright-core, typescript), then the packed
+# package, installed as a user would install it.
+npm ci --no-audit --no-fund --silent
+npm install --no-save --no-audit --no-fund --silent ./bindings-wasm/pkg/cercle-*.tgz
+if [ -z "${CHROMIUM:-}" ] && ! [ -x /usr/bin/chromium ]; then
+  echo "installing Debian's chromium for the browser test"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+npx tsc -p tsconfig.json
+node --test bindings-wasm/tests/ 2>&1 | tee -a "$log"
+
 echo "== benchmarks (quick mode: every workload at 1/20 of its size, so it cannot rot)"
 cargo run -p cercle-bench --release -q -- --quick
 
@@ -59,9 +83,12 @@ else
 fi
 
 # One closing line for every suite together.
-# cargo: "test result: ok. N passed; M failed"; pytest: "N passed[, M failed] in ...".
+# cargo: "test result: ok. N passed; M failed"; pytest: "N passed[, M failed] in ...";
+# node --test: "# pass N" and "# fail N".
 awk '
   /^test result:/ { p += $4; f += $6 }
+  /^# pass [0-9]+$/ { p += $3 }
+  /^# fail [0-9]+$/ { f += $3 }
   /^[0-9]+ (passed|failed)/ && / in [0-9.]+s/ {
     for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
   }
