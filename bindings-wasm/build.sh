@@ -15,7 +15,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $version"; then
   cargo install -q wasm-bindgen-cli --version "$version"
 fi
 
-cargo build -q -p cercle-wasm --target wasm32-unknown-unknown --profile wasm
+RUSTFLAGS="${RUSTFLAGS:-} --cfg curve25519_dalek_bits=\"64\"" cargo build -q -p cercle-wasm --target wasm32-unknown-unknown --profile wasm
 wasm=target/wasm32-unknown-unknown/wasm/cercle_wasm.wasm
 
 out=bindings-wasm/pkg
