@@ -2,7 +2,7 @@
 //! operations are applied in (given that an operation comes after those in its causal
 //! past, as the history guarantees).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::ids::OpId;
 use crate::object::Value;
@@ -93,6 +93,17 @@ struct Char {
     deleted: bool,
 }
 
+/// Characters per chunk after a split; a chunk splits when it holds twice as many.
+const CHUNK: usize = 128;
+
+/// A run of consecutive characters of the sequence, with a stable key.
+#[derive(Clone, Debug)]
+struct Chunk {
+    key: u32,
+    chars: Vec<Char>,
+    visible: usize,
+}
+
 /// Text that merges character by character (a replicated growable array).
 ///
 /// Every character has an operation id and is inserted after a given character. Among
@@ -100,23 +111,93 @@ struct Char {
 /// always has a greater id than the one it follows (ids are Lamport counters), so an
 /// insertion skips exactly the characters with greater ids: runs typed concurrently at the
 /// same place stay whole, one after the other, never interleaved.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// The sequence (deleted characters included) is kept in chunks of a few hundred
+/// characters, each with its count of visible ones, and an index gives the chunk of every
+/// id: finding a character or a position costs a pass over the chunks plus one chunk,
+/// not a pass over the whole text. Chunk boundaries depend on the editing history but
+/// nothing observable does: equality compares the sequences.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Text {
-    chars: Vec<Char>,
+    chunks: Vec<Chunk>,
+    /// The key of the chunk holding each id. Only looked up, never iterated.
+    index: HashMap<OpId, u32>,
+    next_key: u32,
+    visible: usize,
 }
 
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.visible == other.visible && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Text {}
+
 impl Text {
-    fn index_of(&self, id: OpId) -> Option<usize> {
-        self.chars.iter().position(|c| c.id == id)
+    fn iter(&self) -> impl Iterator<Item = &Char> {
+        self.chunks.iter().flat_map(|c| c.chars.iter())
+    }
+
+    /// The chunk and offset of character `id`.
+    fn locate(&self, id: OpId) -> Option<(usize, usize)> {
+        let key = *self.index.get(&id)?;
+        let ci = self.chunks.iter().position(|c| c.key == key)?;
+        let off = self.chunks.get(ci)?.chars.iter().position(|c| c.id == id)?;
+        Some((ci, off))
+    }
+
+    /// The chunk and offset of the `pos`-th visible character.
+    fn visible_at(&self, mut pos: usize) -> Option<(usize, usize)> {
+        for (ci, chunk) in self.chunks.iter().enumerate() {
+            if pos < chunk.visible {
+                let off = chunk
+                    .chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| !c.deleted)
+                    .nth(pos)
+                    .map(|(i, _)| i)?;
+                return Some((ci, off));
+            }
+            pos -= chunk.visible;
+        }
+        None
+    }
+
+    /// Splits chunk `ci` in two if it grew too large.
+    fn split(&mut self, ci: usize) {
+        let Some(chunk) = self.chunks.get_mut(ci) else {
+            return;
+        };
+        if chunk.chars.len() <= 2 * CHUNK {
+            return;
+        }
+        let tail = chunk.chars.split_off(CHUNK);
+        let moved = tail.iter().filter(|c| !c.deleted).count();
+        chunk.visible -= moved;
+        let key = self.next_key;
+        self.next_key = self.next_key.wrapping_add(1);
+        for c in &tail {
+            self.index.insert(c.id, key);
+        }
+        self.chunks.insert(
+            ci + 1,
+            Chunk {
+                key,
+                chars: tail,
+                visible: moved,
+            },
+        );
     }
 
     /// Inserts `text` after character `after` (or at the start); its characters take the
     /// ids `first`, `first + 1`, ...
     pub(crate) fn insert(&mut self, after: Option<OpId>, first: OpId, text: &str) {
-        let mut pos = match after {
-            None => 0,
-            Some(a) => match self.index_of(a) {
-                Some(i) => i + 1,
+        let (mut ci, mut off) = match after {
+            None => (0, 0),
+            Some(a) => match self.locate(a) {
+                Some((ci, off)) => (ci, off + 1),
                 None => return,
             },
         };
@@ -125,67 +206,107 @@ impl Text {
                 counter: first.counter.saturating_add(k as u64),
                 author: first.author,
             };
-            if self.index_of(id).is_some() {
+            if self.index.contains_key(&id) {
                 // Already applied (a duplicate from a forked author).
                 return;
             }
-            while self.chars.get(pos).is_some_and(|c| c.id > id) {
-                pos += 1;
+            // Skip the characters with greater ids, across chunk boundaries.
+            while let Some(chunk) = self.chunks.get(ci) {
+                match chunk.chars.get(off) {
+                    Some(c) if c.id > id => off += 1,
+                    Some(_) => break,
+                    None if ci + 1 < self.chunks.len() => {
+                        ci += 1;
+                        off = 0;
+                    }
+                    None => break,
+                }
             }
-            self.chars.insert(
-                pos,
+            if self.chunks.is_empty() {
+                let key = self.next_key;
+                self.next_key = self.next_key.wrapping_add(1);
+                self.chunks.push(Chunk {
+                    key,
+                    chars: Vec::new(),
+                    visible: 0,
+                });
+                (ci, off) = (0, 0);
+            }
+            let Some(chunk) = self.chunks.get_mut(ci) else {
+                return;
+            };
+            let at = off.min(chunk.chars.len());
+            chunk.chars.insert(
+                at,
                 Char {
                     id,
                     ch,
                     deleted: false,
                 },
             );
-            pos += 1;
+            chunk.visible += 1;
+            self.visible += 1;
+            self.index.insert(id, chunk.key);
+            off = at + 1;
+            if chunk.chars.len() > 2 * CHUNK {
+                self.split(ci);
+                if off > CHUNK {
+                    ci += 1;
+                    off -= CHUNK;
+                }
+            }
         }
     }
 
     /// Deletes the characters of the runs `(first id, length)`.
     pub(crate) fn delete(&mut self, runs: &[(OpId, u32)]) {
-        for c in &mut self.chars {
-            let hit = runs.iter().any(|(first, len)| {
-                c.id.author == first.author
-                    && c.id.counter >= first.counter
-                    && c.id.counter - first.counter < u64::from(*len)
-            });
-            if hit {
-                c.deleted = true;
+        for (first, len) in runs {
+            for k in 0..u64::from(*len) {
+                let id = OpId {
+                    counter: first.counter.saturating_add(k),
+                    author: first.author,
+                };
+                let Some((ci, off)) = self.locate(id) else {
+                    continue;
+                };
+                if let Some(chunk) = self.chunks.get_mut(ci) {
+                    if let Some(c) = chunk.chars.get_mut(off) {
+                        if !c.deleted {
+                            c.deleted = true;
+                            chunk.visible -= 1;
+                            self.visible -= 1;
+                        }
+                    }
+                }
             }
         }
     }
 
     /// The visible text.
     pub(crate) fn value(&self) -> String {
-        self.chars
-            .iter()
-            .filter(|c| !c.deleted)
-            .map(|c| c.ch)
-            .collect()
+        self.iter().filter(|c| !c.deleted).map(|c| c.ch).collect()
     }
 
     /// The id of the visible character at `pos` (0-based), if any.
     pub(crate) fn id_at(&self, pos: usize) -> Option<OpId> {
-        self.chars
-            .iter()
-            .filter(|c| !c.deleted)
-            .nth(pos)
-            .map(|c| c.id)
+        let (ci, off) = self.visible_at(pos)?;
+        self.chunks.get(ci)?.chars.get(off).map(|c| c.id)
     }
 
     /// The runs of ids of the visible characters in `start..start + len`.
     pub(crate) fn runs(&self, start: usize, len: usize) -> Vec<(OpId, u32)> {
         let mut runs: Vec<(OpId, u32)> = Vec::new();
-        for c in self
-            .chars
+        let Some((ci, off)) = self.visible_at(start) else {
+            return runs;
+        };
+        let rest = self
+            .chunks
+            .get(ci)
+            .map(|c| c.chars.get(off..).unwrap_or_default())
+            .unwrap_or_default()
             .iter()
-            .filter(|c| !c.deleted)
-            .skip(start)
-            .take(len)
-        {
+            .chain(self.chunks.iter().skip(ci + 1).flat_map(|c| c.chars.iter()));
+        for c in rest.filter(|c| !c.deleted).take(len) {
             match runs.last_mut() {
                 Some((first, n))
                     if first.author == c.id.author
@@ -201,6 +322,133 @@ impl Text {
 
     /// How many visible characters.
     pub(crate) fn len(&self) -> usize {
-        self.chars.iter().filter(|c| !c.deleted).count()
+        self.visible
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::ids::MemberId;
+    use proptest::prelude::*;
+
+    /// The plain sequence the chunked text must behave exactly like.
+    #[derive(Default)]
+    struct Plain(Vec<Char>);
+
+    impl Plain {
+        fn insert(&mut self, after: Option<OpId>, first: OpId, text: &str) {
+            let mut pos = match after {
+                None => 0,
+                Some(a) => match self.0.iter().position(|c| c.id == a) {
+                    Some(i) => i + 1,
+                    None => return,
+                },
+            };
+            for (k, ch) in text.chars().enumerate() {
+                let id = OpId {
+                    counter: first.counter + k as u64,
+                    author: first.author,
+                };
+                if self.0.iter().any(|c| c.id == id) {
+                    return;
+                }
+                while self.0.get(pos).is_some_and(|c| c.id > id) {
+                    pos += 1;
+                }
+                self.0.insert(
+                    pos,
+                    Char {
+                        id,
+                        ch,
+                        deleted: false,
+                    },
+                );
+                pos += 1;
+            }
+        }
+
+        fn delete(&mut self, runs: &[(OpId, u32)]) {
+            for c in &mut self.0 {
+                if runs.iter().any(|(f, n)| {
+                    c.id.author == f.author
+                        && c.id.counter >= f.counter
+                        && c.id.counter - f.counter < u64::from(*n)
+                }) {
+                    c.deleted = true;
+                }
+            }
+        }
+
+        fn visible(&self) -> Vec<&Char> {
+            self.0.iter().filter(|c| !c.deleted).collect()
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum Edit {
+        /// Insert `len` characters after the `after`-th character ever inserted (or at the
+        /// start), by author `who`.
+        Insert {
+            after: Option<usize>,
+            who: u8,
+            len: usize,
+        },
+        /// Delete the visible characters `start..start + len` (positions taken modulo).
+        Delete { start: usize, len: usize },
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            3 => (proptest::option::of(any::<usize>()), 0u8..3, 1usize..300)
+                .prop_map(|(after, who, len)| Edit::Insert { after, who, len }),
+            1 => (any::<usize>(), 1usize..200).prop_map(|(start, len)| Edit::Delete { start, len }),
+        ]
+    }
+
+    proptest! {
+        /// Law: the chunked text is observably the plain sequence — same visible text, same
+        /// ids at every position, same runs — whatever the inserts (long enough to split
+        /// chunks, concurrent authors, skipped greater ids) and deletes.
+        #[test]
+        fn chunked_text_behaves_exactly_like_the_plain_sequence(
+            edits in proptest::collection::vec(edit(), 1..40)
+        ) {
+            let mut text = Text::default();
+            let mut plain = Plain::default();
+            let mut ids: Vec<OpId> = Vec::new();
+            let mut counter = 1u64;
+            for e in edits {
+                match e {
+                    Edit::Insert { after, who, len } => {
+                        let after = after.and_then(|a| ids.get(a % ids.len().max(1)).copied());
+                        let first = OpId { counter, author: MemberId::from_bytes([who; 32]) };
+                        let s: String = (0..len).map(|k| char::from(b'a' + (k % 26) as u8)).collect();
+                        text.insert(after, first, &s);
+                        plain.insert(after, first, &s);
+                        for k in 0..len as u64 {
+                            ids.push(OpId { counter: counter + k, author: first.author });
+                        }
+                        counter += len as u64 + u64::from(who);
+                    }
+                    Edit::Delete { start, len } => {
+                        let n = text.len();
+                        if n == 0 { continue; }
+                        let start = start % n;
+                        let runs = text.runs(start, len);
+                        text.delete(&runs);
+                        plain.delete(&runs);
+                    }
+                }
+                let visible = plain.visible();
+                prop_assert_eq!(text.len(), visible.len());
+                prop_assert_eq!(text.value(), visible.iter().map(|c| c.ch).collect::<String>());
+                for pos in [0, visible.len() / 2, visible.len().saturating_sub(1)] {
+                    prop_assert_eq!(text.id_at(pos), visible.get(pos).map(|c| c.id));
+                }
+            }
+            prop_assert!(text.iter().eq(plain.0.iter()));
+        }
     }
 }

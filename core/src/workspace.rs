@@ -126,6 +126,28 @@ pub(crate) fn normalize_tags(tags: &[String]) -> Result<Vec<String>, EditError> 
     set.into_iter().map(|t| check_name("a tag", &t)).collect()
 }
 
+/// The most runs one delete operation gathers from consecutive deletes.
+const MAX_JOINED_RUNS: usize = 4096;
+
+/// Adds the run `(first, len)` to `runs`, joining it with the last run when they touch
+/// (a backspace deletes the character just before the previous one).
+fn join_run(runs: &mut Vec<(OpId, u32)>, first: OpId, len: u32) {
+    if let Some((last, n)) = runs.last_mut() {
+        if last.author == first.author {
+            if first.counter == last.counter.saturating_add(u64::from(*n)) {
+                *n = n.saturating_add(len);
+                return;
+            }
+            if first.counter.saturating_add(u64::from(len)) == last.counter {
+                *last = first;
+                *n = n.saturating_add(len);
+                return;
+            }
+        }
+    }
+    runs.push((first, len));
+}
+
 /// One member's copy of a workspace.
 ///
 /// Local edits take effect at once and accumulate in an open change, sealed and signed by
@@ -334,7 +356,58 @@ impl Workspace {
             index,
             ops: Vec::new(),
         });
+        // Deleting key by key: a delete that follows a delete of the same text joins it
+        // (deletes name characters by id, so one delete of both runs is the same edit).
+        // The joined delete takes no operation id of its own.
+        if let (
+            Some(Op::Delete {
+                object: o,
+                field: f,
+                runs: r,
+            }),
+            Op::Delete {
+                object,
+                field,
+                runs,
+            },
+        ) = (open.ops.last_mut(), &op)
+        {
+            if o == object && f == field && r.len() + runs.len() <= MAX_JOINED_RUNS {
+                for &(first, len) in runs {
+                    join_run(r, first, len);
+                }
+                return Ok(at);
+            }
+        }
         open.next_counter = open.next_counter.saturating_add(op.width());
+        // Typing: a text insert that continues the previous insert of the open change (it
+        // follows that insert's last character, whose ids it continues) extends it. One
+        // operation for a typed run instead of one per keystroke; the same characters with
+        // the same ids, so merges are unaffected.
+        if let (
+            Some(Op::Insert {
+                object: o,
+                field: f,
+                text: t,
+                ..
+            }),
+            Op::Insert {
+                object,
+                field,
+                after: Some(after),
+                text,
+            },
+        ) = (open.ops.last_mut(), &op)
+        {
+            let last = OpId {
+                counter: at.counter.wrapping_sub(1),
+                author,
+            };
+            if o == object && f == field && !t.is_empty() && *after == last {
+                t.push_str(text);
+                return Ok(at);
+            }
+        }
         open.ops.push(op);
         Ok(at)
     }

@@ -123,6 +123,48 @@ proptest! {
         prop_assert!(merged == xy || merged == yx, "{merged:?} interleaves {x:?} and {y:?}");
     }
 
+    /// Law: typing a run one character at a time, with deletions in between, in one open
+    /// change, shows the same text on the typist's copy as on every copy that receives
+    /// the change (consecutive inserts travel as one operation) — and the same merge with
+    /// a concurrent edit as typing it at once would give.
+    #[test]
+    fn typing_key_by_key_reads_the_same_everywhere(
+        keys in proptest::collection::vec(
+            (0usize..4, any::<prop::sample::Index>(), 0usize..4, "[a-zé🙂]{0,2}"), 1..40
+        ),
+        other in "[0-9]{1,4}",
+    ) {
+        let (mut a, mut b, _, c, _) = team();
+        a.set_text(c, Field::Notes, "début fin").unwrap();
+        exchange(&mut a, &mut b);
+        b.splice_text(c, Field::Notes, 0, 0, &other).unwrap();
+        let mut cursor = 6;
+        for (jump, at, delete, insert) in keys {
+            let len = a.text(&c, &Field::Notes).chars().count();
+            // Mostly type at the cursor; sometimes jump elsewhere; sometimes delete.
+            if jump == 0 { cursor = at.index(len + 1); }
+            let mut cursor_now = cursor.min(len);
+            let delete = match delete {
+                0 => 1.min(len - cursor_now), // forward delete
+                1 if cursor_now > 0 => {
+                    cursor_now -= 1; // backspace
+                    1
+                }
+                _ => 0,
+            };
+            a.splice_text(c, Field::Notes, cursor_now, delete, &insert).unwrap();
+            cursor = cursor_now + insert.chars().count();
+        }
+        a.commit();
+        let typed = a.text(&c, &Field::Notes);
+        let mut fresh = Workspace::load(id(9), &a.save()).unwrap();
+        prop_assert_eq!(&fresh.text(&c, &Field::Notes), &typed);
+        exchange(&mut a, &mut b);
+        prop_assert_eq!(a.text(&c, &Field::Notes), b.text(&c, &Field::Notes));
+        exchange(&mut fresh, &mut b);
+        prop_assert_eq!(fresh.text(&c, &Field::Notes), b.text(&c, &Field::Notes));
+    }
+
     /// Law: archiving and a concurrent edit both hold: the contact stays archived, the
     /// edit is kept and shows once it is restored.
     #[test]
