@@ -27,6 +27,13 @@ for target in nodejs web bundler; do
   # --weak-refs: objects dropped without free() are released by the garbage collector.
   wasm-bindgen "$wasm" --out-dir "$out/$dir" --out-name cercle --target "$target" --weak-refs
 done
+# The web build declares the raw exports of the instance (`InitOutput`) with `any`; users
+# never call them, so declare the instance's exports as the standard type instead.
+perl -0pi -e 's/export interface InitOutput \{.*?\n\}\n/export type InitOutput = WebAssembly.Exports;\n/s' "$out/web/cercle.d.ts"
+if grep -nE '(:|<|\(|\||,)[[:space:]]*any\b' "$out"/*/cercle.d.ts; then
+  echo "the declarations must not use any" >&2
+  exit 1
+fi
 echo '{ "type": "commonjs" }' >"$out/node/package.json"
 echo '{ "type": "module" }' >"$out/web/package.json"
 echo '{ "type": "module" }' >"$out/bundler/package.json"

@@ -511,6 +511,11 @@ impl PyWorkspace {
         )
     }
 
+    /// Replaces the clock that stamps new changes.
+    fn set_clock(&mut self, clock: &PySteppingClock) {
+        self.0.set_clock(clock.0.clone());
+    }
+
     /// The workspace id.
     #[getter]
     fn id(&self) -> String {
@@ -1401,7 +1406,13 @@ fn sync_in_memory(
     out(py, &stats)
 }
 
-/// The version of the saved format this library writes.
+/// The text without accents, in lowercase, with runs of white space made single spaces:
+/// the form glossary order and search compare.
+#[pyfunction]
+fn fold(text: &str) -> String {
+    cercle::fold::fold(text)
+}
+
 #[pymodule]
 fn _cercle(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1419,5 +1430,6 @@ fn _cercle(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyWorkspace>()?;
     m.add_class::<PyBatch>()?;
     m.add_function(wrap_pyfunction!(sync_in_memory, m)?)?;
+    m.add_function(wrap_pyfunction!(fold, m)?)?;
     Ok(())
 }

@@ -390,7 +390,17 @@ def test_error_hierarchy() -> None:
     assert not issubclass(CorruptData, InvalidInput)
 
 
-def test_clock_rejects_naive_start() -> None:
+def test_clock_rejects_naive_start_and_can_be_replaced(ws: Workspace) -> None:
     with pytest.raises(InvalidInput):
         cercle.SteppingClock(datetime(2010, 1, 1))
     assert "SteppingClock" in repr(clock())
+    ws.set_clock(cercle.SteppingClock(datetime(2030, 1, 1, tzinfo=timezone.utc)))
+    ws.create_contact("plus tard")
+    h = ws.commit()
+    assert h is not None
+    info = ws.change(h)
+    assert info is not None and info.time == datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
+def test_fold_is_the_form_glossaries_compare() -> None:
+    assert cercle.fold("  Été   À  la Plage ") == "ete a la plage"

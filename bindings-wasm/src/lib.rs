@@ -517,6 +517,12 @@ impl Workspace {
             .map_err(load_error)
     }
 
+    /// Replaces the clock that stamps new changes.
+    #[wasm_bindgen(js_name = setClock)]
+    pub fn set_clock(&mut self, clock: &SteppingClock) {
+        self.0.set_clock(clock.0.clone());
+    }
+
     /// The workspace id.
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> String {
@@ -1421,6 +1427,13 @@ impl Workspace {
 #[wasm_bindgen(js_name = syncInMemory, unchecked_return_type = "SyncStats")]
 pub fn sync_in_memory(a: &mut Workspace, b: &mut Workspace) -> Result<JsValue> {
     out(&cercle::sync_in_memory(&mut a.0, &mut b.0).or_throw()?)
+}
+
+/// The text without accents, in lowercase, with runs of white space made single spaces:
+/// the form glossary order and search compare.
+#[wasm_bindgen]
+pub fn fold(text: &str) -> String {
+    cercle::fold::fold(text)
 }
 
 /// The version of the saved format this library writes.

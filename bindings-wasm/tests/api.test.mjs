@@ -340,3 +340,22 @@ test("corrupt bytes throw corrupt errors and the module keeps working", () => {
   assert.ok(ws.createContact("still here"));
   assert.equal(Workspace.load(ident(2), ws.save()).changeCount, ws.changeCount);
 });
+
+test("clocks can be replaced; fold is the form glossaries compare", () => {
+  const ws = founded();
+  ws.setClock(new cercle.SteppingClock(new Date("2030-01-01T00:00:00Z"), 1000));
+  ws.createContact("plus tard");
+  const h = ws.commit();
+  assert.ok(h);
+  assert.equal(ws.change(h)?.time.toISOString(), "2030-01-01T00:00:00.000Z");
+  assert.equal(cercle.fold("  Été   À  la Plage "), "ete a la plage");
+});
+
+test("freed objects refuse further use with an error, and nothing else breaks", () => {
+  const ws = founded();
+  const other = founded();
+  ws.free();
+  assert.throws(() => ws.createContact("x"));
+  assert.throws(() => ws.free());
+  assert.ok(other.createContact("still fine"));
+});

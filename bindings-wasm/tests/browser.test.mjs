@@ -66,6 +66,7 @@ test("two members edit offline, sync, and see the merged state in the page", asy
     await claire.locator(".edit-sense button").click();
     await patrick.locator(".add-contact input[name=name]").fill("Guillaume Durand");
     await patrick.locator(".add-contact button").click();
+    await claire.locator("[data-contact='Ergonomie Services'] select.stage").selectOption("contacted");
 
     // Offline, neither sees the other's new work.
     assert.equal(await claire.locator("[data-contact='Guillaume Durand']").count(), 0);
@@ -81,6 +82,8 @@ test("two members edit offline, sync, and see the merged state in the page", asy
       assert.equal(await side.locator("[data-contact='Bureau Vallée']").count(), 1);
       assert.equal(await side.locator("[data-contact='Guillaume Durand']").count(), 1);
       assert.equal(await side.locator("[data-term='Café']").count(), 1);
+      assert.equal(await side.locator("[data-contact='Ergonomie Services'] select.stage").inputValue(), "contacted");
+      assert.equal(await side.locator("[data-event='new → contacted']").count(), 1);
       // Both edits of the definition survive the merge.
       assert.equal(await side.locator(".definition").textContent(), "Chaleureux : Lieu où l'on se retrouve. On y refait le monde.");
       const audience = await side.locator("[data-event='Catalogue de printemps'] .audience").textContent();

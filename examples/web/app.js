@@ -69,8 +69,15 @@ function renderMember(m) {
   const list = $(".contacts", root);
   list.replaceChildren(
     ...contacts.map((c) => {
-      const item = el("li", c.displayName);
+      const item = el("li", `${c.displayName} `);
       item.dataset.contact = c.displayName;
+      // Moving a contact along the pipeline records a status-change event on its timeline.
+      const stage = document.createElement("select");
+      stage.className = "stage";
+      stage.setAttribute("aria-label", `stage of ${c.displayName}`);
+      stage.append(...ws.pipeline.map((p) => Object.assign(el("option", p), { value: p, selected: p === c.stage })));
+      stage.addEventListener("change", () => act(m, () => ws.setStage(c.id, stage.value)));
+      item.append(stage);
       const timeline = el("ul", "");
       for (const e of ws.timeline(c.id)) {
         const names = ws.audience(e.id).map((id) => ws.displayName(id) ?? id.slice(0, 8));

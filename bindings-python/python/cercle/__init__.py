@@ -27,6 +27,7 @@ from ._cercle import (
     SyncState,
     Workspace,
     __version__,
+    fold,
     sync_in_memory,
 )
 from ._types import (
@@ -102,5 +103,6 @@ __all__ = [
     "SyncStats",
     "Workspace",
     "__version__",
+    "fold",
     "sync_in_memory",
 ]
