@@ -7,7 +7,8 @@
 // cercle-bench --release -- baseline`, which this script runs first for the Rust figures.
 // Prints each phase with the ratio Node / Rust, and the size of the .wasm module.
 //
-//     node bench/node/crm.mjs            # full size (a few minutes)
+//     node bench/node/crm.mjs --div=4    # a quarter of the size (the largest that fits
+//                                        # the 4 GiB of a wasm32 memory with the merge)
 //     node bench/node/crm.mjs --quick    # a twentieth of the size
 
 import { execFileSync } from "node:child_process";
@@ -141,30 +142,30 @@ function nodeRun(div) {
   return out;
 }
 
-/** @param {boolean} quick @returns {Record<string, number>} */
-function rustRun(quick) {
-  const args = ["run", "-q", "-p", "cercle-bench", "--release", "--", "baseline", ...(quick ? ["--quick"] : [])];
+/** @param {number} div @returns {Record<string, number>} */
+function rustRun(div) {
+  const args = ["run", "-q", "-p", "cercle-bench", "--release", "--", "baseline", `--div=${div}`];
   const text = execFileSync("cargo", args, { cwd: ROOT, encoding: "utf8" });
   const line = text.split("\n").find((l) => l.startsWith("baseline "));
   if (!line) throw new Error("no baseline figures");
   return JSON.parse(line.slice("baseline ".length));
 }
 
-const quick = process.argv.includes("--quick");
-const div = quick ? 20 : 1;
-const rust = rustRun(quick);
+const divArg = process.argv.find((a) => a.startsWith("--div="));
+const div = process.argv.includes("--quick") ? 20 : Number(divArg?.slice(6) ?? 1) || 1;
+const rust = rustRun(div);
 const node = nodeRun(div);
 /** @type {Record<string, string>} */
 const labels = {
-  contacts: "create 10,000 contacts",
-  updates: "100,000 field updates",
-  events: "200,000 events",
+  contacts: "create the contacts",
+  updates: "field updates",
+  events: "timeline events",
   save: "save",
   load: "load (verify every change)",
   read_all: "read every contact and event",
   merge: "merge two offline copies",
 };
-console.log(`cercle from Node vs Rust (${quick ? "quick, 1/20" : "full"} size); ratio = Node / Rust\n`);
+console.log(`cercle from Node vs Rust (${div === 1 ? "full" : `1/${div}`} size); ratio = Node / Rust\n`);
 console.log(`| ${"phase".padEnd(28)} | ${"Node".padStart(10)} | ${"Rust".padStart(10)} | ${"ratio".padStart(6)} |`);
 console.log("|---|---|---|---|");
 let totalNode = 0;

@@ -136,10 +136,8 @@ def python_run(div: int) -> Dict[str, float]:
     return out
 
 
-def rust_run(quick: bool) -> Dict[str, float]:
-    cmd = ["cargo", "run", "-q", "-p", "cercle-bench", "--release", "--", "baseline"]
-    if quick:
-        cmd.append("--quick")
+def rust_run(div: int) -> Dict[str, float]:
+    cmd = ["cargo", "run", "-q", "-p", "cercle-bench", "--release", "--", "baseline", f"--div={div}"]
     text = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     line = next(line for line in text.splitlines() if line.startswith("baseline "))
     figures: Dict[str, float] = json.loads(line[len("baseline ") :])
@@ -147,18 +145,20 @@ def rust_run(quick: bool) -> Dict[str, float]:
 
 
 def main() -> None:
-    quick = "--quick" in sys.argv
-    div = 20 if quick else 1
-    rust = rust_run(quick)
+    div = 20 if "--quick" in sys.argv else 1
+    for arg in sys.argv[1:]:
+        if arg.startswith("--div="):
+            div = max(int(arg[len("--div=") :]), 1)
+    rust = rust_run(div)
     py = python_run(div)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"cercle from Python vs Rust ({'quick, 1/20' if quick else 'full'} size); ratio = Python / Rust\n")
+    print(f"cercle from Python vs Rust ({'full' if div == 1 else f'1/{div}'} size); ratio = Python / Rust\n")
     print(f"| {'phase':<28} | {'Python':>10} | {'Rust':>10} | {'ratio':>6} |")
     print("|---|---|---|---|")
     labels = {
-        "contacts": "create 10,000 contacts",
-        "updates": "100,000 field updates",
-        "events": "200,000 events",
+        "contacts": "create the contacts",
+        "updates": "field updates",
+        "events": "timeline events",
         "save": "save",
         "load": "load (verify every change)",
         "read_all": "read every contact and event",

@@ -1,9 +1,10 @@
 //! A global allocator that counts the bytes in use and their peak.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(true);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 /// The system allocator, counted.
@@ -14,7 +15,7 @@ pub struct Counting;
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = System.alloc(layout);
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
             let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(now, Ordering::Relaxed);
         }
@@ -23,12 +24,14 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         System.dealloc(ptr, layout);
-        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
             if new_size >= layout.size() {
                 let now = IN_USE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
                     + (new_size - layout.size());
@@ -51,4 +54,9 @@ pub fn reset_peak() -> usize {
 /// The peak since the last reset.
 pub fn peak() -> usize {
     PEAK.load(Ordering::Relaxed)
+}
+
+/// Stops counting for the rest of the run (the binding baselines time the library alone).
+pub fn stop_counting() {
+    COUNTING.store(false, Ordering::Relaxed);
 }

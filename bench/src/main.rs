@@ -51,9 +51,13 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .map(String::as_str)
         .collect();
-    let scale = Scale {
-        div: if quick { 20 } else { 1 },
-    };
+    // `--div=N` divides every size by N (`--quick` is `--div=20`).
+    let div = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--div=").and_then(|n| n.parse::<usize>().ok()))
+        .filter(|&n| n > 0)
+        .unwrap_or(if quick { 20 } else { 1 });
+    let scale = Scale { div };
     let want = |name: &str| only.is_empty() || only.contains(&name);
     if only == ["baseline"] {
         // Only the Rust figures the binding benchmarks compare with.
@@ -62,7 +66,7 @@ fn main() {
     }
     println!(
         "cercle benchmarks ({} size); ratio = cercle / peer, below 1 means cercle is ahead\n",
-        if quick { "quick, 1/20" } else { "full" }
+        if div == 1 { "full".to_string() } else { format!("1/{div}") }
     );
     if want("crm") {
         crm::run(scale);
