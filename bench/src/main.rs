@@ -54,7 +54,10 @@ fn main() {
     // `--div=N` divides every size by N (`--quick` is `--div=20`).
     let div = args
         .iter()
-        .find_map(|a| a.strip_prefix("--div=").and_then(|n| n.parse::<usize>().ok()))
+        .find_map(|a| {
+            a.strip_prefix("--div=")
+                .and_then(|n| n.parse::<usize>().ok())
+        })
         .filter(|&n| n > 0)
         .unwrap_or(if quick { 20 } else { 1 });
     let scale = Scale { div };
@@ -66,7 +69,11 @@ fn main() {
     }
     println!(
         "cercle benchmarks ({} size); ratio = cercle / peer, below 1 means cercle is ahead\n",
-        if div == 1 { "full".to_string() } else { format!("1/{div}") }
+        if div == 1 {
+            "full".to_string()
+        } else {
+            format!("1/{div}")
+        }
     );
     if want("crm") {
         crm::run(scale);
