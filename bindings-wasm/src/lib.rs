@@ -6,6 +6,9 @@
 //! The TypeScript interfaces of the results are in `types.d.ts`, included in the
 //! generated declarations.
 
+#[cfg(target_arch = "wasm32")]
+mod heap;
+
 use std::str::FromStr;
 use std::sync::Arc;
 
