@@ -34,6 +34,9 @@ if grep -nE '(:|<|\(|\||,)[[:space:]]*any\b' "$out"/*/cercle.d.ts; then
   echo "the declarations must not use any" >&2
   exit 1
 fi
+# The Node build is CommonJS, and so must be its JavaScript snippets (src/lib.rs writes
+# them as `export function ...`).
+find "$out/node/snippets" -name '*.js' -exec perl -pi -e 's/^export function (\w+)/exports.$1 = function $1/' {} +
 echo '{ "type": "commonjs" }' >"$out/node/package.json"
 echo '{ "type": "module" }' >"$out/web/package.json"
 echo '{ "type": "module" }' >"$out/bundler/package.json"

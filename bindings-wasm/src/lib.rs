@@ -383,10 +383,134 @@ fn record(fields: Vec<(&'static str, Dynamic)>, object: Object) -> JsValue {
     object.into()
 }
 
+#[wasm_bindgen(
+    inline_js = "export function parseResult(text) { return JSON.parse(text, (_key, value) => value !== null && typeof value === 'object' && typeof value.$date === 'number' ? new Date(value.$date) : value); }"
+)]
+extern "C" {
+    /// `JSON.parse`, turning `{"$date": millis}` into `Date`s.
+    #[wasm_bindgen(js_name = parseResult)]
+    fn parse_result(text: &str) -> JsValue;
+}
+
+/// Writes `d` as JSON with camelCase keys; instants become `{"$date": millis}`.
+fn write_json(d: &Dynamic, out: &mut String) {
+    match d {
+        Dynamic::Null => out.push_str("null"),
+        Dynamic::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Dynamic::Int(i) => out.push_str(&i.to_string()),
+        Dynamic::UInt(u) => out.push_str(&u.to_string()),
+        Dynamic::Float(f) if f.is_finite() => out.push_str(&f.to_string()),
+        Dynamic::Float(_) => out.push_str("null"),
+        Dynamic::Str(s) => write_str(s, out),
+        Dynamic::Bytes(b) => {
+            out.push('[');
+            for (i, x) in b.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&x.to_string());
+            }
+            out.push(']');
+        }
+        Dynamic::Instant(i) => {
+            out.push_str("{\"$date\":");
+            out.push_str(&i.millis.to_string());
+            out.push('}');
+        }
+        Dynamic::List(items) => {
+            out.push('[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(x, out);
+            }
+            out.push(']');
+        }
+        Dynamic::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                match k {
+                    Dynamic::Str(k) => write_str(k, out),
+                    other => {
+                        let mut key = String::new();
+                        write_json(other, &mut key);
+                        write_str(&key, out);
+                    }
+                }
+                out.push(':');
+                write_json(v, out);
+            }
+            out.push('}');
+        }
+        Dynamic::Record { fields, .. } => {
+            out.push('{');
+            write_fields(fields, out, false);
+            out.push('}');
+        }
+        Dynamic::Variant { name, tag, value } => {
+            out.push('{');
+            write_str(
+                if KINDED.contains(name) {
+                    "kind"
+                } else {
+                    "type"
+                },
+                out,
+            );
+            out.push(':');
+            write_str(tag, out);
+            match value.as_ref() {
+                Dynamic::Null => {}
+                Dynamic::Record { fields, .. } => write_fields(fields, out, true),
+                other => {
+                    out.push_str(",\"value\":");
+                    write_json(other, out);
+                }
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_fields(fields: &[(&'static str, Dynamic)], out: &mut String, mut comma: bool) {
+    for (k, v) in fields {
+        if comma {
+            out.push(',');
+        }
+        comma = true;
+        write_str(&camel(k), out);
+        out.push(':');
+        write_json(v, out);
+    }
+}
+
+fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A result as plain JavaScript objects: written as JSON here and read by the engine's
+/// `JSON.parse`, instead of built field by field across the boundary.
 fn out<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue> {
-    to_dynamic(value)
-        .map(convert)
-        .map_err(|e| invalid(e.to_string()))
+    let d = to_dynamic(value).map_err(|e| invalid(e.to_string()))?;
+    let mut json = String::new();
+    write_json(&d, &mut json);
+    Ok(parse_result(&json))
 }
 
 fn or_undefined(value: JsValue) -> JsValue {
