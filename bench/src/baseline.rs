@@ -34,8 +34,6 @@ pub fn side(w: &Work, scale: Scale, seed: u64) -> Work {
 }
 
 pub fn run(scale: Scale) {
-    // The bindings run with the plain system allocator: so does the baseline.
-    crate::alloc::stop_counting();
     let w = work(scale);
     let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "bench");
     ws.add_member(
