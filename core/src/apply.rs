@@ -92,13 +92,8 @@ impl Workspace {
     /// The open change is committed first.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<ApplyReport, ApplyError> {
         let encoded = codec::decode_changes(bytes)?;
-        let mut changes = Vec::with_capacity(encoded.len());
-        for e in encoded {
-            changes.push(
-                Change::decode(e)
-                    .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?,
-            );
-        }
+        let changes = Change::decode_all(&encoded)
+            .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?;
         self.commit();
         self.apply_changes(changes)
     }

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::EditError;
-use crate::ids::{ContactId, EventId, GroupId, ItemId, MemberId, ObjectId};
+use crate::ids::{ContactId, EventId, GroupId, ItemId, MemberId, ObjectId, OpId};
 use crate::model::Object;
 use crate::object::{
     Attendee, AttendeeRole, EventKind, EventStatus, Field, ObjectKind, Party, Value,
@@ -434,41 +434,63 @@ impl Workspace {
         out.into_iter().filter(|m| self.role(m).is_some()).collect()
     }
 
-    fn events_where(&self, keep: impl Fn(&Event) -> bool) -> Vec<Event> {
-        let mut out: Vec<Event> = self
+    /// The events whose object passes `select` (checked before anything is built) and
+    /// whose built form passes `keep`, retracted ones left out, in time order.
+    fn events_where(
+        &self,
+        select: impl Fn(&Object) -> bool,
+        keep: impl Fn(&Event) -> bool,
+    ) -> Vec<Event> {
+        let mut out: Vec<((Option<i64>, OpId), Event)> = self
             .model
             .objects
             .iter()
-            .filter(|(_, o)| o.kind == ObjectKind::Event)
-            .filter_map(|(id, _)| self.event(&(*id).into()))
-            .filter(|e| !e.retracted && keep(e))
+            .filter(|(_, o)| o.kind == ObjectKind::Event && !o.flag(&Field::Retracted) && select(o))
+            .filter_map(|(id, o)| {
+                let e = self.event(&(*id).into())?;
+                Some(((e.start.map(|s| s.timestamp_millis()), o.created), e))
+            })
+            .filter(|(_, e)| !e.retracted && keep(e))
             .collect();
-        out.sort_by_key(|e| {
-            let created = self.object(&e.id.into()).map(|o| o.created);
-            (e.start.map(|s| s.timestamp_millis()), created)
-        });
-        out
+        out.sort_by_key(|(key, _)| *key);
+        out.into_iter().map(|(_, e)| e).collect()
     }
 
     /// Every event, retracted ones left out, in time order.
     pub fn events(&self) -> Vec<Event> {
-        self.events_where(|_| true)
+        self.events_where(|_| true, |_| true)
     }
 
     /// A contact's timeline: every event that concerns it (or a contact merged into it),
     /// in time order, status changes included.
     pub fn timeline(&self, contact: &ContactId) -> Vec<Event> {
         let target = self.resolve_contact((*contact).into());
-        self.events_where(|e| e.contacts.iter().any(|c| ObjectId::from(*c) == target))
+        // Only the events that name the contact, or a contact merged into it, are built.
+        self.events_where(
+            |o| {
+                o.set_values(&Field::Contacts)
+                    .into_iter()
+                    .any(|v| matches!(v, Value::Object(c) if self.resolve_contact(c) == target))
+            },
+            |_| true,
+        )
     }
 
     /// The planned meetings starting at or after `now` whose audience includes `member`.
     pub fn upcoming_meetings(&self, member: &MemberId, now: DateTime<Utc>) -> Vec<Event> {
-        self.events_where(|e| {
-            e.kind == EventKind::Meeting
-                && e.status == EventStatus::Planned
-                && e.start.is_some_and(|s| s >= now)
-                && self.audience(&e.id).contains(member)
-        })
+        self.events_where(
+            |o| {
+                matches!(
+                    o.get(&Field::EventKind),
+                    Some(Value::EventKind(EventKind::Meeting))
+                )
+            },
+            |e| {
+                e.kind == EventKind::Meeting
+                    && e.status == EventStatus::Planned
+                    && e.start.is_some_and(|s| s >= now)
+                    && self.audience(&e.id).contains(member)
+            },
+        )
     }
 }

@@ -172,13 +172,8 @@ impl Workspace {
         bytes: &[u8],
     ) -> Result<ApplyReport, ApplyError> {
         let message = codec::decode_sync(bytes)?;
-        let mut changes = Vec::with_capacity(message.changes.len());
-        for e in &message.changes {
-            changes.push(
-                Change::decode(e)
-                    .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?,
-            );
-        }
+        let changes = Change::decode_all(&message.changes)
+            .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?;
         self.commit();
         let report = self.apply_changes(changes)?;
         if !message.need.is_empty() {
