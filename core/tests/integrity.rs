@@ -189,3 +189,48 @@ fn sync_bytes_grow_with_the_difference_not_the_history() {
     );
     assert_eq!(state(&mut a), state(&mut b));
 }
+
+proptest! {
+    /// Law: every text form the bindings read (ids, names of roles, kinds and statuses,
+    /// fields, parties, field values) either parses or gives a typed error — never a
+    /// panic, whatever the string; and what parses prints back to the same text.
+    #[test]
+    fn text_forms_parse_or_refuse_and_round_trip(text in "\\PC{0,80}", pick in 0usize..4) {
+        use cercle::{
+            AttendeeRole, ChangeHash, ContactKind, EntryStatus, EventKind, EventStatus, Field,
+            GroupId, GroupRole, MemberId, ObjectId, Party,
+        };
+        // Strings that look like the real thing, and arbitrary ones.
+        let text = match pick {
+            0 => text,
+            1 => text.to_lowercase().replace(' ', "_"),
+            2 => format!("custom:{text}"),
+            _ => text.chars().filter(char::is_ascii_hexdigit).collect::<String>().to_lowercase(),
+        };
+        fn round<T: std::str::FromStr + std::fmt::Display>(text: &str) -> Result<(), String> {
+            match text.parse::<T>() {
+                Ok(v) if v.to_string() != text => Err(format!("{text:?} printed as {v}")),
+                _ => Ok(()),
+            }
+        }
+        round::<Role>(&text).map_err(TestCaseError::fail)?;
+        round::<GroupRole>(&text).map_err(TestCaseError::fail)?;
+        round::<EventKind>(&text).map_err(TestCaseError::fail)?;
+        round::<EventStatus>(&text).map_err(TestCaseError::fail)?;
+        round::<EntryStatus>(&text).map_err(TestCaseError::fail)?;
+        round::<AttendeeRole>(&text).map_err(TestCaseError::fail)?;
+        round::<MemberId>(&text).map_err(TestCaseError::fail)?;
+        round::<GroupId>(&text).map_err(TestCaseError::fail)?;
+        round::<ObjectId>(&text).map_err(TestCaseError::fail)?;
+        round::<ChangeHash>(&text).map_err(TestCaseError::fail)?;
+        round::<Party>(&text).map_err(TestCaseError::fail)?;
+        // Names are trimmed; free contact kinds keep their label.
+        if let Ok(kind) = ContactKind::parse(&text) {
+            prop_assert_eq!(ContactKind::parse(kind.as_str()).ok(), Some(kind));
+        }
+        if let Ok(field) = text.parse::<Field>() {
+            prop_assert_eq!(field.to_string().parse::<Field>().ok(), Some(field.clone()));
+            let _ = field.parse_value(&text);
+        }
+    }
+}
