@@ -5,7 +5,7 @@ Each test states its law in its name and docstring.
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import Callable, List, Tuple
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -167,3 +167,28 @@ def test_damaged_saved_workspaces_are_refused_with_corrupt_data(flips: List[Tupl
         assert err.kind in ("corrupt", "invalid_input")
     else:
         assert Workspace.load(ident(2), ws.save()).heads == ws.heads
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.text(max_size=70), b=st.text(max_size=40), c=st.text(max_size=40))
+def test_any_text_for_ids_names_and_fields_raises_cercle_errors_only(a: str, b: str, c: str) -> None:
+    """Robustness: arbitrary strings where ids, role names, kinds and field names go either
+    work or raise a CercleError subclass — never another exception, never a crash."""
+    ws = Workspace.create(ident(1), "Juste à temps", clock=clock())
+    contact = ws.create_contact("Ergonomie")
+    calls: List[Callable[[], object]] = [
+        lambda: ws.contact(a),
+        lambda: ws.add_member(a, b),
+        lambda: ws.set_field(contact, b, c),
+        lambda: ws.set_field(a, "organisation", c),
+        lambda: ws.create_contact(c or "x", kind=b),
+        lambda: ws.create_event(b, c or "x", attendees={a: b}),
+        lambda: ws.contacts(kind=b, group=a),
+        lambda: ws.history(object=a),
+        lambda: ws.splice_text(contact, b, len(c), insert=a),
+    ]
+    for call in calls:
+        try:
+            call()
+        except CercleError:
+            pass

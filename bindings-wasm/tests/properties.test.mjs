@@ -150,3 +150,31 @@ test("damaged saved workspaces are refused with a CercleError or load consistent
     { numRuns: 300 },
   );
 });
+
+test("any text for ids, names and fields throws CercleErrors only", () => {
+  const ws = Workspace.createWithClock(ident(1), "Juste à temps", clock());
+  const contact = ws.createContact("Ergonomie");
+  fc.assert(
+    fc.property(fc.string({ maxLength: 70 }), fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), (a, b, c) => {
+      const calls = [
+        () => ws.contact(a),
+        () => ws.addMember(a, /** @type {never} */ (b)),
+        () => ws.setField(contact, b, c),
+        () => ws.setField(a, "organisation", c),
+        () => ws.createContact(c || "x", { kind: b }),
+        () => ws.createEvent(/** @type {never} */ (b), c || "x", { attendees: { [a]: /** @type {never} */ (b) } }),
+        () => ws.contacts({ kind: b, group: a }),
+        () => ws.history({ object: a }),
+        () => ws.spliceText(contact, b, c.length, 0, a),
+      ];
+      for (const call of calls) {
+        try {
+          call();
+        } catch (e) {
+          assert.ok(isCercleError(e), `unexpected ${String(e)}`);
+        }
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
