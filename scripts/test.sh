@@ -14,6 +14,7 @@ fi
 echo "== format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p cercle --no-deps
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

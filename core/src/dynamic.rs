@@ -10,7 +10,7 @@
 //!   label;
 //! - structs are [`Dynamic::Record`]s that keep their type name, so a binding can build a
 //!   typed object;
-//! - an [`Instant`](crate::Instant) is a [`Dynamic::Instant`], which a binding turns into
+//! - an [`Instant`] is a [`Dynamic::Instant`], which a binding turns into
 //!   its own date type;
 //! - enums with data are [`Dynamic::Variant`]s with a lowercase tag.
 //!
