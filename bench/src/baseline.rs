@@ -3,9 +3,9 @@
 //! `bench/node/crm.mjs` do the same work through their bindings and divide by these figures.
 //! Prints one line `baseline {json}` with seconds per phase.
 
-use cercle::{ContactQuery, Identity, NewContact, Role, Workspace};
+use cercle::{ContactQuery, Identity, Role, Workspace};
 
-use crate::crm::{cercle_events, cercle_updates, work, Rng, Work, FIELDS, KINDS};
+use crate::crm::{cercle_contacts, cercle_events, cercle_updates, work, Rng, Work, FIELDS, KINDS};
 use crate::{measure, Scale};
 
 /// The two offline sides of workload 2: 10,000 updates and 2,000 events each (seeds 7, 8).
@@ -41,20 +41,7 @@ pub fn run(scale: Scale) {
         Role::Admin,
     )
     .ok();
-    let (ids, contacts, _) = measure(|| {
-        let mut ids = Vec::with_capacity(w.contacts);
-        for i in 0..w.contacts {
-            let mut c = NewContact::new(format!("name {i:05} v0"))
-                .organisation(format!("company {i:05} v0"))
-                .job_title(format!("title {i:05} v0"));
-            for f in [1, 2, 5, 6, 7] {
-                c = c.custom(FIELDS[f], format!("{} {i:05} v0", FIELDS[f]));
-            }
-            ids.push(ws.create_contact(c).expect("contact"));
-        }
-        ws.commit();
-        ids
-    });
+    let (ids, contacts, _) = measure(|| cercle_contacts(&mut ws, w.contacts, false));
     let (_, updates, _) = measure(|| cercle_updates(&mut ws, &ids, &w.updates, false));
     let (_, events, _) = measure(|| cercle_events(&mut ws, &ids, &w.events, false));
     let (saved, save, _) = measure(|| ws.save());

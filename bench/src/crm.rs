@@ -92,8 +92,16 @@ pub fn cercle_build(w: &Work, per_op: bool) -> (Workspace, Vec<ContactId>) {
         Role::Admin,
     )
     .ok();
-    let mut ids = Vec::with_capacity(w.contacts);
-    for i in 0..w.contacts {
+    let ids = cercle_contacts(&mut ws, w.contacts, per_op);
+    cercle_updates(&mut ws, &ids, &w.updates, per_op);
+    cercle_events(&mut ws, &ids, &w.events, per_op);
+    (ws, ids)
+}
+
+/// Creates the contacts `c00000`, ... with their 8 fields; `per_op` commits each one.
+pub(crate) fn cercle_contacts(ws: &mut Workspace, n: usize, per_op: bool) -> Vec<ContactId> {
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
         let mut c = NewContact::new(format!("name {i:05} v0"))
             .organisation(format!("company {i:05} v0"))
             .job_title(format!("title {i:05} v0"));
@@ -106,9 +114,7 @@ pub fn cercle_build(w: &Work, per_op: bool) -> (Workspace, Vec<ContactId>) {
         }
     }
     ws.commit();
-    cercle_updates(&mut ws, &ids, &w.updates, per_op);
-    cercle_events(&mut ws, &ids, &w.events, per_op);
-    (ws, ids)
+    ids
 }
 
 pub(crate) fn cercle_updates(

@@ -15,7 +15,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyTuple};
 
-use cercle::dynamic::{to_dynamic, value_to_dynamic, Dynamic};
+use cercle::dynamic::{tag_key, to_dynamic, value_to_dynamic, Dynamic};
 use cercle::{
     ApplyError, ChangeHash, ContactId, ContactQuery, EditError, ErrorKind, EventId, Field, GroupId,
     GroupUpdate, Identity, LoadError, MemberId, NewContact, NewEntry, NewEvent, NewGroup, ObjectId,
@@ -76,23 +76,7 @@ fn raise(py: Python<'_>, kind: ErrorKind, message: String, attrs: Attrs) -> PyEr
 }
 
 fn edit_error(py: Python<'_>, e: EditError) -> PyErr {
-    let attrs: Attrs = match &e {
-        EditError::Denied(d) => vec![
-            ("member", Some(d.member.to_string())),
-            ("action", Some(d.action.clone())),
-            ("reason", Some(d.reason.clone())),
-        ],
-        EditError::NoSuchMember(m) => {
-            vec![("what", Some("member".into())), ("id", Some(m.to_string()))]
-        }
-        EditError::NoSuchGroup(g) => {
-            vec![("what", Some("group".into())), ("id", Some(g.to_string()))]
-        }
-        EditError::NoSuchObject { id, what } => {
-            vec![("what", Some((*what).into())), ("id", Some(id.to_string()))]
-        }
-        _ => Vec::new(),
-    };
+    let attrs: Attrs = e.details().into_iter().map(|(k, v)| (k, Some(v))).collect();
     raise(py, e.kind(), e.to_string(), attrs)
 }
 
@@ -256,10 +240,8 @@ fn convert<'py>(
         }
         Dynamic::Variant { name, tag, value } => {
             let class = types.getattr(name).ok();
-            // Typed variants carry their tag as `kind`; plain dicts (operations, whose
-            // fields may include a `kind`) as `type`.
             let kwargs = PyDict::new(py);
-            kwargs.set_item(if class.is_some() { "kind" } else { "type" }, tag)?;
+            kwargs.set_item(tag_key(name), tag)?;
             match *value {
                 Dynamic::Null => {}
                 Dynamic::Record { fields, .. } => {
@@ -450,24 +432,24 @@ fn party(py: Python<'_>, text: &str) -> PyResult<Party> {
     name(py, text)
 }
 
-fn subject(
+fn optional_id<T: FromStr<Err = ParseIdError>>(
     py: Python<'_>,
-    member: Option<&str>,
-    group: Option<&str>,
-    object: Option<&str>,
-) -> PyResult<Subject> {
-    Ok(match (member, group, object) {
-        (None, None, None) => Subject::Workspace,
-        (Some(m), None, None) => Subject::Member(id(py, m)?),
-        (None, Some(g), None) => Subject::Group(id(py, g)?),
-        (None, None, Some(o)) => Subject::Object(id(py, o)?),
-        _ => {
-            return Err(invalid(
-                py,
-                "give at most one of member, group and object".into(),
-            ))
-        }
-    })
+    text: Option<&str>,
+) -> PyResult<Option<T>> {
+    text.map(|t| id(py, t)).transpose()
+}
+
+/// The object, field and value of a field edit.
+fn field_edit(
+    py: Python<'_>,
+    object: &str,
+    field: &str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<(ObjectId, Field, Value)> {
+    let object: ObjectId = id(py, object)?;
+    let field: Field = name(py, field)?;
+    let value = field_value(py, &field, value)?;
+    Ok((object, field, value))
 }
 
 #[pymethods]
@@ -1229,7 +1211,12 @@ impl PyWorkspace {
         group: Option<&str>,
         object: Option<&str>,
     ) -> PyResult<Py<PyAny>> {
-        let s = subject(py, member, group, object)?;
+        let s = Subject::one_of(
+            optional_id(py, member)?,
+            optional_id(py, group)?,
+            optional_id(py, object)?,
+        )
+        .or_raise(py)?;
         out_each(py, &self.0.history(s))
     }
 
@@ -1263,16 +1250,11 @@ impl PyWorkspace {
         since_time: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let member: MemberId = id(py, member)?;
-        let since = match (since_heads, since_time) {
-            (Some(h), None) => Since::Heads(ids(py, &h)?),
-            (None, Some(t)) => Since::Time(datetime(py, t)?.with_timezone(&Utc)),
-            _ => {
-                return Err(invalid(
-                    py,
-                    "give exactly one of since_heads and since_time".into(),
-                ))
-            }
-        };
+        let heads = since_heads.map(|h| ids(py, &h)).transpose()?;
+        let time = since_time
+            .map(|t| datetime(py, t).map(|t| t.with_timezone(&Utc)))
+            .transpose()?;
+        let since = Since::one_of(heads, time).or_raise(py)?;
         out(py, &self.0.digest(&member, &since))
     }
 
@@ -1285,9 +1267,7 @@ impl PyWorkspace {
         field: &str,
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let object: ObjectId = id(py, object)?;
-        let field: Field = name(py, field)?;
-        let value = field_value(py, &field, value)?;
+        let (object, field, value) = field_edit(py, object, field, value)?;
         self.0.set_field(object, field, value).or_raise(py)
     }
 
@@ -1298,9 +1278,7 @@ impl PyWorkspace {
         field: &str,
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let object: ObjectId = id(py, object)?;
-        let field: Field = name(py, field)?;
-        let value = field_value(py, &field, value)?;
+        let (object, field, value) = field_edit(py, object, field, value)?;
         self.0.add_value(object, field, value).or_raise(py)
     }
 
@@ -1311,9 +1289,7 @@ impl PyWorkspace {
         field: &str,
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let object: ObjectId = id(py, object)?;
-        let field: Field = name(py, field)?;
-        let value = field_value(py, &field, value)?;
+        let (object, field, value) = field_edit(py, object, field, value)?;
         self.0.remove_value(object, field, value).or_raise(py)
     }
 

@@ -13,11 +13,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use cercle::dynamic::{to_dynamic, value_to_dynamic, Dynamic};
+use cercle::dynamic::{tag_key, to_dynamic, value_to_dynamic, Dynamic};
 use cercle::{
     ApplyError, ChangeHash, ContactId, ContactQuery, EditError, ErrorKind, EventId, Field, GroupId,
     GroupUpdate, Identity as CoreIdentity, LoadError, MemberId, NewContact, NewEntry, NewEvent,
@@ -88,23 +88,8 @@ fn error(kind: ErrorKind, message: &str, details: &[(&str, Option<String>)]) -> 
 }
 
 fn edit_error(e: EditError) -> JsValue {
-    let details: Vec<(&str, Option<String>)> = match &e {
-        EditError::Denied(d) => vec![
-            ("member", Some(d.member.to_string())),
-            ("action", Some(d.action.clone())),
-            ("reason", Some(d.reason.clone())),
-        ],
-        EditError::NoSuchMember(m) => {
-            vec![("what", Some("member".into())), ("id", Some(m.to_string()))]
-        }
-        EditError::NoSuchGroup(g) => {
-            vec![("what", Some("group".into())), ("id", Some(g.to_string()))]
-        }
-        EditError::NoSuchObject { id, what } => {
-            vec![("what", Some((*what).into())), ("id", Some(id.to_string()))]
-        }
-        _ => Vec::new(),
-    };
+    let details: Vec<(&str, Option<String>)> =
+        e.details().into_iter().map(|(k, v)| (k, Some(v))).collect();
     error(e.kind(), &e.to_string(), &details)
 }
 
@@ -187,6 +172,18 @@ fn strings(value: &JsValue, what: &str) -> Result<Vec<String>> {
                 .ok_or_else(|| invalid(format!("{what} must be an array of strings")))
         })
         .collect()
+}
+
+fn optional_id<T: FromStr<Err = ParseIdError>>(text: Option<String>) -> Result<Option<T>> {
+    text.map(|t| id(&t)).transpose()
+}
+
+/// The object, field and value of a field edit.
+fn field_edit(object: &str, field: &str, value: &JsValue) -> Result<(ObjectId, Field, Value)> {
+    let object: ObjectId = id(object)?;
+    let field: Field = name(field)?;
+    let value = field_value(&field, value)?;
+    Ok((object, field, value))
 }
 
 fn ids<T: FromStr<Err = ParseIdError>>(value: &JsValue, what: &str) -> Result<Vec<T>> {
@@ -326,63 +323,6 @@ fn camel(key: &str) -> String {
     out
 }
 
-/// Enums a TypeScript union describes with a `kind` tag; other enums with data (the
-/// operations of a change) carry their tag as `type`, since their fields may include a
-/// `kind`.
-const KINDED: [&str; 5] = [
-    "Party",
-    "Subject",
-    "DuplicateReason",
-    "IgnoredReason",
-    "ChangeStatus",
-];
-
-fn convert(d: Dynamic) -> JsValue {
-    match d {
-        Dynamic::Null => JsValue::NULL,
-        Dynamic::Bool(b) => JsValue::from_bool(b),
-        Dynamic::Int(i) => JsValue::from_f64(i as f64),
-        Dynamic::UInt(u) => JsValue::from_f64(u as f64),
-        Dynamic::Float(f) => JsValue::from_f64(f),
-        Dynamic::Str(s) => JsValue::from_str(&s),
-        Dynamic::Bytes(b) => Uint8Array::from(b.as_slice()).into(),
-        Dynamic::Instant(i) => js_sys::Date::new(&JsValue::from_f64(i.millis as f64)).into(),
-        Dynamic::List(items) => items.into_iter().map(convert).collect::<Array>().into(),
-        Dynamic::Map(entries) => {
-            let object = Object::new();
-            for (k, v) in entries {
-                let _ = Reflect::set(&object, &convert(k), &convert(v));
-            }
-            object.into()
-        }
-        Dynamic::Record { fields, .. } => record(fields, Object::new()),
-        Dynamic::Variant { name, tag, value } => {
-            let object = Object::new();
-            let key = if KINDED.contains(&name) {
-                "kind"
-            } else {
-                "type"
-            };
-            let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(&tag));
-            match *value {
-                Dynamic::Null => object.into(),
-                Dynamic::Record { fields, .. } => record(fields, object),
-                other => {
-                    let _ = Reflect::set(&object, &JsValue::from_str("value"), &convert(other));
-                    object.into()
-                }
-            }
-        }
-    }
-}
-
-fn record(fields: Vec<(&'static str, Dynamic)>, object: Object) -> JsValue {
-    for (k, v) in fields {
-        let _ = Reflect::set(&object, &JsValue::from_str(&camel(k)), &convert(v));
-    }
-    object.into()
-}
-
 #[wasm_bindgen(
     inline_js = "export function parseResult(text) { return JSON.parse(text, (_key, value) => value !== null && typeof value === 'object' && typeof value.$date === 'number' ? new Date(value.$date) : value); }"
 )]
@@ -453,14 +393,7 @@ fn write_json(d: &Dynamic, out: &mut String) {
         }
         Dynamic::Variant { name, tag, value } => {
             out.push('{');
-            write_str(
-                if KINDED.contains(name) {
-                    "kind"
-                } else {
-                    "type"
-                },
-                out,
-            );
+            write_str(tag_key(name), out);
             out.push(':');
             write_str(tag, out);
             match value.as_ref() {
@@ -507,10 +440,15 @@ fn write_str(s: &str, out: &mut String) {
 /// A result as plain JavaScript objects: written as JSON here and read by the engine's
 /// `JSON.parse`, instead of built field by field across the boundary.
 fn out<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue> {
-    let d = to_dynamic(value).map_err(|e| invalid(e.to_string()))?;
+    to_dynamic(value)
+        .map(|d| js(&d))
+        .map_err(|e| invalid(e.to_string()))
+}
+
+fn js(d: &Dynamic) -> JsValue {
     let mut json = String::new();
-    write_json(&d, &mut json);
-    Ok(parse_result(&json))
+    write_json(d, &mut json);
+    parse_result(&json)
 }
 
 fn or_undefined(value: JsValue) -> JsValue {
@@ -1376,13 +1314,12 @@ impl Workspace {
     #[wasm_bindgen(unchecked_return_type = "HistoryEntry[]")]
     pub fn history(&self, subject: Option<HistorySubjectArg>) -> Result<JsValue> {
         let o = Options::new(arg(subject))?;
-        let s = match (o.string("member")?, o.string("group")?, o.string("object")?) {
-            (None, None, None) => Subject::Workspace,
-            (Some(m), None, None) => Subject::Member(id(&m)?),
-            (None, Some(g), None) => Subject::Group(id(&g)?),
-            (None, None, Some(x)) => Subject::Object(id(&x)?),
-            _ => return Err(invalid("give at most one of member, group and object")),
-        };
+        let s = Subject::one_of(
+            optional_id(o.string("member")?)?,
+            optional_id(o.string("group")?)?,
+            optional_id(o.string("object")?)?,
+        )
+        .or_throw()?;
         out(&self.0.history(s))
     }
 
@@ -1422,11 +1359,13 @@ impl Workspace {
         let member: MemberId = id(member)?;
         let o = Options::new(since)?;
         let heads = o.get("heads");
-        let since = match (heads.is_undefined(), o.date("time")?) {
-            (false, None) => Since::Heads(ids(&heads, "heads")?),
-            (true, Some(t)) => Since::Time(t.with_timezone(&Utc)),
-            _ => return Err(invalid("give exactly one of heads and time")),
+        let heads = if heads.is_undefined() {
+            None
+        } else {
+            Some(ids(&heads, "heads")?)
         };
+        let time = o.date("time")?.map(|t| t.with_timezone(&Utc));
+        let since = Since::one_of(heads, time).or_throw()?;
         out(&self.0.digest(&member, &since))
     }
 
@@ -1440,9 +1379,8 @@ impl Workspace {
         field: &str,
         #[wasm_bindgen(unchecked_param_type = "FieldValue")] value: JsValue,
     ) -> Result<()> {
-        let field: Field = name(field)?;
-        let value = field_value(&field, &value)?;
-        self.0.set_field(id(object)?, field, value).or_throw()
+        let (object, field, value) = field_edit(object, field, &value)?;
+        self.0.set_field(object, field, value).or_throw()
     }
 
     /// Adds a value to a multi-valued field (`emails`, `tags`, ...).
@@ -1453,9 +1391,8 @@ impl Workspace {
         field: &str,
         #[wasm_bindgen(unchecked_param_type = "FieldValue")] value: JsValue,
     ) -> Result<()> {
-        let field: Field = name(field)?;
-        let value = field_value(&field, &value)?;
-        self.0.add_value(id(object)?, field, value).or_throw()
+        let (object, field, value) = field_edit(object, field, &value)?;
+        self.0.add_value(object, field, value).or_throw()
     }
 
     /// Removes a value from a multi-valued field.
@@ -1466,9 +1403,8 @@ impl Workspace {
         field: &str,
         #[wasm_bindgen(unchecked_param_type = "FieldValue")] value: JsValue,
     ) -> Result<()> {
-        let field: Field = name(field)?;
-        let value = field_value(&field, &value)?;
-        self.0.remove_value(id(object)?, field, value).or_throw()
+        let (object, field, value) = field_edit(object, field, &value)?;
+        self.0.remove_value(object, field, value).or_throw()
     }
 
     /// Edits a text field: deletes `deleteCount` characters at `pos`, inserts `insert`.
@@ -1516,7 +1452,7 @@ impl Workspace {
             .0
             .field(&object, &field)
             .as_ref()
-            .map_or(JsValue::NULL, |v| convert(value_to_dynamic(v))))
+            .map_or(JsValue::NULL, |v| js(&value_to_dynamic(v))))
     }
 
     /// The concurrent values a single-valued field holds, with the operations that wrote them.
@@ -1526,7 +1462,7 @@ impl Workspace {
         let field: Field = name(field)?;
         let list = Array::new();
         for (op, value) in self.0.conflicts(&object, &field) {
-            let pair = Array::of2(&out(&op)?, &convert(value_to_dynamic(&value)));
+            let pair = Array::of2(&out(&op)?, &js(&value_to_dynamic(&value)));
             list.push(&pair);
         }
         Ok(list.into())

@@ -25,6 +25,34 @@ pub enum Subject {
     Object(ObjectId),
 }
 
+impl Subject {
+    /// The subject named by at most one of `member`, `group` and `object`; the workspace
+    /// when none is.
+    ///
+    /// ```
+    /// use cercle::{MemberId, Subject};
+    /// let m = MemberId::from_bytes([1; 32]);
+    /// assert_eq!(Subject::one_of(None, None, None)?, Subject::Workspace);
+    /// assert_eq!(Subject::one_of(Some(m), None, None)?, Subject::Member(m));
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
+    pub fn one_of(
+        member: Option<MemberId>,
+        group: Option<GroupId>,
+        object: Option<ObjectId>,
+    ) -> Result<Self, EditError> {
+        match (member, group, object) {
+            (None, None, None) => Ok(Subject::Workspace),
+            (Some(m), None, None) => Ok(Subject::Member(m)),
+            (None, Some(g), None) => Ok(Subject::Group(g)),
+            (None, None, Some(o)) => Ok(Subject::Object(o)),
+            _ => Err(EditError::Invalid(
+                "give at most one of member, group and object".into(),
+            )),
+        }
+    }
+}
+
 /// One operation in the history: who changed what, when, in which change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -68,6 +96,29 @@ pub enum Since {
     Heads(Vec<ChangeHash>),
     /// After an instant, by the authors' clocks.
     Time(DateTime<Utc>),
+}
+
+impl Since {
+    /// The start named by exactly one of `heads` and `time`.
+    ///
+    /// ```
+    /// use cercle::Since;
+    /// assert_eq!(Since::one_of(Some(vec![]), None)?, Since::Heads(vec![]));
+    /// assert!(Since::one_of(None, None).is_err());
+    /// # Ok::<(), cercle::EditError>(())
+    /// ```
+    pub fn one_of(
+        heads: Option<Vec<ChangeHash>>,
+        time: Option<DateTime<Utc>>,
+    ) -> Result<Self, EditError> {
+        match (heads, time) {
+            (Some(h), None) => Ok(Since::Heads(h)),
+            (None, Some(t)) => Ok(Since::Time(t)),
+            _ => Err(EditError::Invalid(
+                "give exactly one of heads and time".into(),
+            )),
+        }
+    }
 }
 
 /// What changed about one thing.

@@ -87,6 +87,17 @@ const TAGGED: [&str; 5] = [
     "ChangeStatus",
 ];
 
+/// The key under which a binding stores the tag of a [`Dynamic::Variant`] of enum `name`:
+/// `kind` for the enums a binding types (parties, subjects, reasons, statuses), `type` for
+/// the others (the operations of a change), whose fields may include a `kind`.
+pub fn tag_key(name: &str) -> &'static str {
+    if TAGGED.contains(&name) {
+        "kind"
+    } else {
+        "type"
+    }
+}
+
 /// The name under which date-times of result types pass through `serde`: text forms
 /// (RFC 3339, as `chrono` writes them) ignore it, the dynamic form reads it as an instant.
 const TIME: &str = "$cercle::time";

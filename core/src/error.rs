@@ -145,6 +145,30 @@ impl EditError {
         }
     }
 
+    /// The details of this error as named text, the same in every binding: `member`,
+    /// `action` and `reason` for a refusal; `what` and `id` for something missing.
+    ///
+    /// ```
+    /// use cercle::{EditError, GroupId};
+    /// let e = EditError::NoSuchGroup(GroupId::from_bytes([0; 16]));
+    /// assert_eq!(e.details(), vec![("what", "group".to_string()), ("id", "00".repeat(16))]);
+    /// ```
+    pub fn details(&self) -> Vec<(&'static str, String)> {
+        match self {
+            EditError::Denied(d) => vec![
+                ("member", d.member.to_string()),
+                ("action", d.action.clone()),
+                ("reason", d.reason.clone()),
+            ],
+            EditError::NoSuchMember(m) => vec![("what", "member".into()), ("id", m.to_string())],
+            EditError::NoSuchGroup(g) => vec![("what", "group".into()), ("id", g.to_string())],
+            EditError::NoSuchObject { id, what } => {
+                vec![("what", (*what).into()), ("id", id.to_string())]
+            }
+            EditError::Invalid(_) => Vec::new(),
+        }
+    }
+
     /// The permission refusal, if that is what this error is.
     pub fn denied(&self) -> Option<&Denied> {
         match self {
