@@ -64,7 +64,7 @@ impl Workspace {
             order
                 .iter()
                 .filter_map(|&i| self.history.node(i))
-                .map(|n| n.change.bytes.as_slice()),
+                .map(|n| &n.change),
         )
     }
 
@@ -80,7 +80,7 @@ impl Workspace {
         codec::encode_changes(
             idx.iter()
                 .filter_map(|&i| self.history.node(i))
-                .map(|n| n.change.bytes.as_slice()),
+                .map(|n| &n.change),
         )
     }
 
@@ -91,8 +91,8 @@ impl Workspace {
     ///
     /// The open change is committed first.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<ApplyReport, ApplyError> {
-        let encoded = codec::decode_changes(bytes)?;
-        let changes = Change::decode_all(&encoded)
+        let changes = codec::decode_changes(bytes)?
+            .verify()
             .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?;
         self.commit();
         self.apply_changes(changes)

@@ -98,6 +98,78 @@ fn signing_message(body: &[u8]) -> Vec<u8> {
     message
 }
 
+/// A change whose bytes and hash are known but whose signature and structure are not
+/// yet checked: what a compact list decodes to. [`Change::check_all`] turns it into a
+/// [`Change`].
+#[derive(Debug)]
+pub(crate) struct Unchecked(Change);
+
+impl Unchecked {
+    /// Rebuilds the canonical bytes of a change from its content and signature.
+    pub(crate) fn rebuild(body: ChangeBody, signature: &[u8]) -> Self {
+        // Encoding plain data into a vector cannot fail.
+        let body_bytes = postcard::to_allocvec(&body).unwrap_or_default();
+        let bytes = postcard::to_allocvec(&Wire {
+            body: &body_bytes,
+            signature,
+        })
+        .unwrap_or_default();
+        Unchecked(Change {
+            hash: hash_bytes(&bytes),
+            body,
+            bytes,
+        })
+    }
+
+    pub(crate) fn hash(&self) -> ChangeHash {
+        self.0.hash
+    }
+
+    /// The rebuilt change, unchecked: for tests of the encodings.
+    #[cfg(test)]
+    pub(crate) fn unchecked(&self) -> &Change {
+        &self.0
+    }
+}
+
+/// Runs `f` over `items` on every core when there are enough of them, keeping the order;
+/// the error is that of the first failing item in the list, whichever thread met it.
+fn in_parallel<T: Sync, U: Send, E: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<U, E> + Sync,
+) -> Result<Vec<U>, E> {
+    let sequential = |part: &[T]| -> Result<Vec<U>, E> { part.iter().map(&f).collect() };
+    let threads = parallelism().min(items.len() / PER_THREAD);
+    if threads <= 1 {
+        return sequential(items);
+    }
+    let chunk = items.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<U>, E>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let handle = std::thread::Builder::new()
+                    .spawn_scoped(s, move || sequential(part))
+                    .ok();
+                (part, handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(part, handle)| match handle.map(|h| h.join()) {
+                Some(Ok(result)) => result,
+                // No thread could be started (or it failed): do the part here.
+                _ => sequential(part),
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
 impl Change {
     /// Encodes and signs `body`.
     pub(crate) fn seal(body: ChangeBody, identity: &Identity) -> Self {
@@ -116,42 +188,27 @@ impl Change {
         }
     }
 
+    /// The signature carried in the change's bytes.
+    pub(crate) fn signature(&self) -> &[u8] {
+        postcard::from_bytes::<Wire<'_>>(&self.bytes)
+            .map(|w| w.signature)
+            .unwrap_or_default()
+    }
+
     /// Decodes and verifies a list of changes, in order. Large lists are verified on
     /// every core of the machine (signature verification dominates loading); the error is
     /// always that of the first rejected change in the list, whichever thread met it.
     pub(crate) fn decode_all(encoded: &[&[u8]]) -> Result<Vec<Self>, (ChangeHash, Rejection)> {
-        let sequential = |part: &[&[u8]]| -> Result<Vec<Self>, (ChangeHash, Rejection)> {
-            part.iter().map(|e| Self::decode(e)).collect()
-        };
-        let threads = parallelism().min(encoded.len() / PER_THREAD);
-        if threads <= 1 {
-            return sequential(encoded);
-        }
-        let chunk = encoded.len().div_ceil(threads);
-        let parts: Vec<Result<Vec<Self>, (ChangeHash, Rejection)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = encoded
-                .chunks(chunk)
-                .map(|part| {
-                    let handle = std::thread::Builder::new()
-                        .spawn_scoped(s, move || sequential(part))
-                        .ok();
-                    (part, handle)
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|(part, handle)| match handle.map(|h| h.join()) {
-                    Some(Ok(result)) => result,
-                    // No thread could be started (or it failed): decode here.
-                    _ => sequential(part),
-                })
-                .collect()
-        });
-        let mut out = Vec::with_capacity(encoded.len());
-        for part in parts {
-            out.extend(part?);
-        }
-        Ok(out)
+        in_parallel(encoded, |bytes| Self::decode(bytes))
+    }
+
+    /// Checks rebuilt changes like [`decode_all`](Change::decode_all) checks decoded ones.
+    pub(crate) fn check_all(changes: Vec<Unchecked>) -> Result<Vec<Self>, (ChangeHash, Rejection)> {
+        in_parallel(&changes, |Unchecked(change)| change.check())?;
+        Ok(changes
+            .into_iter()
+            .map(|Unchecked(change)| change)
+            .collect())
     }
 
     /// Decodes one change and checks its encoding and signature. Causal checks (known
@@ -161,6 +218,21 @@ impl Change {
         let wire: Wire<'_> = decode_exact("change", bytes).map_err(|e| (hash, e.into()))?;
         let body: ChangeBody =
             decode_exact("change body", wire.body).map_err(|e| (hash, e.into()))?;
+        let change = Change {
+            hash,
+            body,
+            bytes: bytes.to_vec(),
+        };
+        change.check()?;
+        Ok(change)
+    }
+
+    /// Checks the signature and the structure of a change whose bytes are canonical.
+    fn check(&self) -> Result<(), (ChangeHash, Rejection)> {
+        let (hash, body) = (self.hash, &self.body);
+        let Ok(wire) = postcard::from_bytes::<Wire<'_>>(&self.bytes) else {
+            return Err((hash, DecodeError::Malformed { what: "change" }.into()));
+        };
         let Ok(signature) = <[u8; 64]>::try_from(wire.signature) else {
             return Err((hash, DecodeError::Malformed { what: "signature" }.into()));
         };
@@ -201,11 +273,7 @@ impl Change {
         if width.and_then(|w| body.lamport.checked_add(w)).is_none() {
             return Err((hash, Rejection::Structure("counter overflow")));
         }
-        Ok(Change {
-            hash,
-            body,
-            bytes: bytes.to_vec(),
-        })
+        Ok(())
     }
 }
 

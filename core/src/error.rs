@@ -189,7 +189,7 @@ pub enum DecodeError {
         expected: &'static str,
     },
     /// The format version is not one this library reads.
-    #[error("unsupported format version {found} (this library reads version {supported})")]
+    #[error("unsupported format version {found} (this library reads versions 1 to {supported})")]
     UnsupportedVersion {
         /// The version found in the bytes.
         found: u8,
@@ -211,6 +211,12 @@ pub enum DecodeError {
     /// The bytes decode, but not in the unique canonical form that is hashed and signed.
     #[error("non-canonical {what}")]
     NonCanonical {
+        /// What was being decoded.
+        what: &'static str,
+    },
+    /// The bytes were altered after they were written: their checksum does not match.
+    #[error("corrupt {what}: the checksum does not match")]
+    ChecksumMismatch {
         /// What was being decoded.
         what: &'static str,
     },

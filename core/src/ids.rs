@@ -53,18 +53,37 @@ macro_rules! hex_id {
                 if serializer.is_human_readable() {
                     serializer.collect_str(self)
                 } else {
-                    self.0.serialize(serializer)
+                    // A named newtype, so compact encodings can recognise ids; postcard
+                    // writes newtypes transparently (the raw bytes).
+                    serializer.serialize_newtype_struct(stringify!($name), &self.0)
                 }
             }
         }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Raw;
+
+                impl<'de> serde::de::Visitor<'de> for Raw {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "a {}", $kind)
+                    }
+
+                    fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+                        self,
+                        deserializer: D,
+                    ) -> Result<$name, D::Error> {
+                        <[u8; $len]>::deserialize(deserializer).map($name)
+                    }
+                }
+
                 if deserializer.is_human_readable() {
                     let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
                     text.parse().map_err(serde::de::Error::custom)
                 } else {
-                    <[u8; $len]>::deserialize(deserializer).map(Self)
+                    deserializer.deserialize_newtype_struct(stringify!($name), Raw)
                 }
             }
         }

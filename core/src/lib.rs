@@ -43,6 +43,7 @@ mod authority;
 mod change;
 mod clock;
 mod codec;
+mod compact;
 mod content;
 mod crdt;
 mod crm;

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::apply::ApplyReport;
 use crate::change::Change;
-use crate::codec::{self, SyncMessage};
+use crate::codec;
 use crate::error::ApplyError;
 use crate::ids::ChangeHash;
 use crate::workspace::Workspace;
@@ -143,17 +143,15 @@ impl Workspace {
         if state.sent_heads.as_ref() == Some(&heads) && to_send.is_empty() && !answering {
             return None;
         }
-        let changes: Vec<&[u8]> = to_send
-            .iter()
-            .filter_map(|&i| history.node(i))
-            .map(|n| n.change.bytes.as_slice())
-            .collect();
-        let message = codec::encode_sync(&SyncMessage {
-            heads: heads.clone(),
-            have: history.sample(),
-            need: need.into_iter().collect(),
-            changes,
-        });
+        let message = codec::encode_sync(
+            heads.clone(),
+            history.sample(),
+            need.into_iter().collect(),
+            to_send
+                .iter()
+                .filter_map(|&i| history.node(i))
+                .map(|n| &n.change),
+        );
         for &i in &to_send {
             if let Some(n) = history.node(i) {
                 state.sent.insert(n.change.hash);
@@ -172,7 +170,9 @@ impl Workspace {
         bytes: &[u8],
     ) -> Result<ApplyReport, ApplyError> {
         let message = codec::decode_sync(bytes)?;
-        let changes = Change::decode_all(&message.changes)
+        let changes = message
+            .changes
+            .verify()
             .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?;
         self.commit();
         let report = self.apply_changes(changes)?;

@@ -136,3 +136,22 @@ fn golden_workspace_loads_to_its_recorded_state() {
         "the saved format changed: bless the golden files if intended"
     );
 }
+
+/// Law: a workspace saved in an earlier format version loads to the same state; only the
+/// container changed, never the signed changes inside it.
+#[test]
+fn earlier_format_versions_still_load_to_the_recorded_state() {
+    let v1 = std::fs::read(dir().join("catalogue-v1.cercle")).unwrap();
+    assert_eq!(
+        v1.get(4),
+        Some(&1),
+        "catalogue-v1.cercle is a version 1 file"
+    );
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir().join("catalogue.json")).unwrap())
+            .unwrap();
+    let mut loaded = Workspace::load(id(7), &v1).unwrap();
+    assert_eq!(summary(&loaded), expected);
+    // Saving it again writes the current format, with the same changes.
+    assert_eq!(loaded.save(), build().save());
+}

@@ -74,9 +74,16 @@ proptest! {
         let mut ws = founded();
         let before = state(&mut ws);
         let _ = ws.apply(&bytes);
-        let mut prefixed = b"CRCL\x01".to_vec();
-        prefixed.extend(&bytes);
-        let _ = ws.apply(&prefixed);
+        for version in [1u8, 2] {
+            let mut prefixed = b"CRCL".to_vec();
+            prefixed.push(version);
+            prefixed.extend(&bytes);
+            let _ = ws.apply(&prefixed);
+            let mut prefixed = b"CRCS".to_vec();
+            prefixed.push(version);
+            prefixed.extend(&bytes);
+            let _ = ws.receive_sync_message(&mut cercle::SyncState::new(), &prefixed);
+        }
         prop_assert!(Workspace::load(id(1), &bytes).is_err());
         let _ = ws.receive_sync_message(&mut cercle::SyncState::new(), &bytes);
         prop_assert_eq!(state(&mut ws), before);
