@@ -2,7 +2,7 @@
 //! operations are applied in (given that an operation comes after those in its causal
 //! past, as the history guarantees).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::ids::OpId;
 use crate::object::Value;
@@ -20,6 +20,7 @@ impl Register {
         self.overwritten.extend(pred.iter().copied());
         self.values.retain(|(v, _)| !pred.contains(v));
         if !self.overwritten.contains(&id) && !self.values.iter().any(|(v, _)| *v == id) {
+            grow_gently(&mut self.values);
             self.values.push((id, value));
             self.values.sort();
         }
@@ -47,14 +48,20 @@ impl Register {
 /// An add-wins set: a removal takes away only the additions its author saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct OrSet {
-    tags: BTreeMap<Value, BTreeSet<OpId>>,
+    /// Each value present with the ids of its additions, sorted.
+    tags: SmallMap<Value, Vec<OpId>>,
     removed: BTreeSet<OpId>,
 }
 
 impl OrSet {
     pub(crate) fn add(&mut self, id: OpId, value: Value) {
         if !self.removed.contains(&id) {
-            self.tags.entry(value).or_default().insert(id);
+            if let Some(tags) = self.tags.or_default(&value) {
+                if let Err(at) = tags.binary_search(&id) {
+                    grow_gently(tags);
+                    tags.insert(at, id);
+                }
+            }
         }
     }
 
@@ -75,14 +82,82 @@ impl OrSet {
 
     /// The additions of `value` a removal must list.
     pub(crate) fn tags_of(&self, value: &Value) -> Vec<OpId> {
-        self.tags
-            .get(value)
-            .map(|t| t.iter().copied().collect())
-            .unwrap_or_default()
+        self.tags.get(value).cloned().unwrap_or_default()
     }
 
     pub(crate) fn contains(&self, value: &Value) -> bool {
         self.tags.contains_key(value)
+    }
+}
+
+/// Makes room for one more element, growing by half rather than doubling from four: most
+/// of these vectors hold one or two elements for the life of the workspace.
+fn grow_gently<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 2).max(1));
+    }
+}
+
+/// A map kept as a vector sorted by key: the few fields of an object in one allocation,
+/// where a B-tree would take a node of eleven slots for each map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SmallMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for SmallMap<K, V> {
+    fn default() -> Self {
+        SmallMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> SmallMap<K, V> {
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.cmp(key))
+    }
+
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        self.find(key)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, v)| v)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let i = self.find(key).ok()?;
+        self.0.get_mut(i).map(|(_, v)| v)
+    }
+
+    pub(crate) fn contains_key(&self, key: &K) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// The value at `key`, inserted as the default first if absent (always `Some`).
+    pub(crate) fn or_default(&mut self, key: &K) -> Option<&mut V>
+    where
+        K: Clone,
+        V: Default,
+    {
+        let i = match self.find(key) {
+            Ok(i) => i,
+            Err(i) => {
+                grow_gently(&mut self.0);
+                self.0.insert(i, (key.clone(), V::default()));
+                i
+            }
+        };
+        self.0.get_mut(i).map(|(_, v)| v)
+    }
+
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.find(key).ok()?;
+        Some(self.0.remove(i).1)
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
     }
 }
 

@@ -496,7 +496,7 @@ impl Workspace {
         };
         let mut custom: BTreeMap<String, (OpId, String)> = BTreeMap::new();
         for (_, o) in &sources {
-            for (f, r) in &o.registers {
+            for (f, r) in o.registers.iter() {
                 if let (Field::Custom(name), Some((at, Value::Text(v)))) = (f, r.all().last()) {
                     if custom.get(name).is_none_or(|(cur, _)| at > cur) {
                         custom.insert(name.clone(), (*at, v.clone()));

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::crdt::{OrSet, Register, Text};
+use crate::crdt::{OrSet, Register, SmallMap, Text};
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
 use crate::op::{with_ids, Op};
@@ -45,9 +45,9 @@ pub(crate) struct Object {
     pub(crate) parent: Option<ObjectId>,
     pub(crate) creator: MemberId,
     pub(crate) created: OpId,
-    pub(crate) registers: BTreeMap<Field, Register>,
-    pub(crate) sets: BTreeMap<Field, OrSet>,
-    pub(crate) texts: BTreeMap<Field, Text>,
+    pub(crate) registers: SmallMap<Field, Register>,
+    pub(crate) sets: SmallMap<Field, OrSet>,
+    pub(crate) texts: SmallMap<Field, Text>,
 }
 
 impl Object {
@@ -121,9 +121,9 @@ impl Model {
                     parent: *parent,
                     creator: author,
                     created: at,
-                    registers: BTreeMap::new(),
-                    sets: BTreeMap::new(),
-                    texts: BTreeMap::new(),
+                    registers: SmallMap::default(),
+                    sets: SmallMap::default(),
+                    texts: SmallMap::default(),
                 };
                 match self.objects.get_mut(&id) {
                     // Two creations with one id come only from a forked author: keep the
@@ -151,10 +151,9 @@ impl Model {
                 pred,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    o.registers
-                        .entry(field.clone())
-                        .or_default()
-                        .set(at, value.clone(), pred);
+                    if let Some(slot) = o.registers.or_default(field) {
+                        slot.set(at, value.clone(), pred);
+                    }
                     if *field == Field::MergedInto {
                         self.merged.insert(*object);
                     }
@@ -166,10 +165,9 @@ impl Model {
                 value,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    o.sets
-                        .entry(field.clone())
-                        .or_default()
-                        .add(at, value.clone());
+                    if let Some(slot) = o.sets.or_default(field) {
+                        slot.add(at, value.clone());
+                    }
                 }
             }
             Op::Remove {
@@ -179,10 +177,9 @@ impl Model {
                 observed,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    o.sets
-                        .entry(field.clone())
-                        .or_default()
-                        .remove(value, observed);
+                    if let Some(slot) = o.sets.or_default(field) {
+                        slot.remove(value, observed);
+                    }
                 }
             }
             Op::Insert {
@@ -192,10 +189,9 @@ impl Model {
                 text,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    o.texts
-                        .entry(field.clone())
-                        .or_default()
-                        .insert(*after, at, text);
+                    if let Some(slot) = o.texts.or_default(field) {
+                        slot.insert(*after, at, text);
+                    }
                 }
             }
             Op::Delete {
@@ -204,7 +200,9 @@ impl Model {
                 runs,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    o.texts.entry(field.clone()).or_default().delete(runs);
+                    if let Some(text) = o.texts.or_default(field) {
+                        text.delete(runs);
+                    }
                 }
             }
             _ => {}
