@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DecodeError, Rejection};
-use crate::identity::{self, Identity};
+use crate::identity::{Identity, Verifier};
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
 
@@ -40,13 +40,14 @@ struct Wire<'a> {
     signature: &'a [u8],
 }
 
-/// A decoded, hashed change with its exact bytes. Its signature is checked by
-/// [`Change::decode`]; a `Change` never holds a forged signature.
+/// A decoded, hashed change with its signature. The signature is checked before a
+/// `Change` exists ([`Change::decode_all`], [`Change::check_all`]); a `Change` never holds a
+/// forged one. Its canonical bytes are not kept: they are rebuilt from the body when needed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Change {
     pub(crate) hash: ChangeHash,
     pub(crate) body: ChangeBody,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) signature: [u8; 64],
 }
 
 pub(crate) fn postcard_error(what: &'static str, e: postcard::Error) -> DecodeError {
@@ -98,47 +99,63 @@ fn signing_message(body: &[u8]) -> Vec<u8> {
     message
 }
 
-/// A change whose bytes and hash are known but whose signature and structure are not
-/// yet checked: what a compact list decodes to. [`Change::check_all`] turns it into a
-/// [`Change`].
+/// A change whose hash is known but whose signature and structure are not yet checked:
+/// what a compact list decodes to. [`Change::check_all`] turns it into a [`Change`].
 #[derive(Debug)]
-pub(crate) struct Unchecked(Change);
+pub(crate) struct Unchecked {
+    change: Change,
+    /// The canonical encoding of the body: what the signature signs.
+    body_bytes: Vec<u8>,
+}
+
+/// The canonical bytes of a change (body and signature) and of its body alone.
+fn encode_wire(body: &ChangeBody, signature: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    // Encoding plain data into a vector cannot fail.
+    let body_bytes = postcard::to_allocvec(body).unwrap_or_default();
+    let bytes = postcard::to_allocvec(&Wire {
+        body: &body_bytes,
+        signature,
+    })
+    .unwrap_or_default();
+    (bytes, body_bytes)
+}
 
 impl Unchecked {
-    /// Rebuilds the canonical bytes of a change from its content and signature.
-    pub(crate) fn rebuild(body: ChangeBody, signature: &[u8]) -> Self {
-        // Encoding plain data into a vector cannot fail.
-        let body_bytes = postcard::to_allocvec(&body).unwrap_or_default();
-        let bytes = postcard::to_allocvec(&Wire {
-            body: &body_bytes,
-            signature,
-        })
-        .unwrap_or_default();
-        Unchecked(Change {
-            hash: hash_bytes(&bytes),
-            body,
-            bytes,
-        })
+    /// Rebuilds the canonical bytes of a change from its content and signature, to hash it.
+    pub(crate) fn rebuild(body: ChangeBody, signature: [u8; 64]) -> Self {
+        let (bytes, body_bytes) = encode_wire(&body, &signature);
+        Unchecked {
+            change: Change {
+                hash: hash_bytes(&bytes),
+                body,
+                signature,
+            },
+            body_bytes,
+        }
     }
 
     pub(crate) fn hash(&self) -> ChangeHash {
-        self.0.hash
+        self.change.hash
     }
 
     /// The rebuilt change, unchecked: for tests of the encodings.
     #[cfg(test)]
     pub(crate) fn unchecked(&self) -> &Change {
-        &self.0
+        &self.change
     }
 }
 
-/// Runs `f` over `items` on every core when there are enough of them, keeping the order;
+/// Runs `f` over `items` on every core when there are enough of them, keeping the order
+/// (each thread with its own [`Verifier`]);
 /// the error is that of the first failing item in the list, whichever thread met it.
 fn in_parallel<T: Sync, U: Send, E: Send>(
     items: &[T],
-    f: impl Fn(&T) -> Result<U, E> + Sync,
+    f: impl Fn(&mut Verifier, &T) -> Result<U, E> + Sync,
 ) -> Result<Vec<U>, E> {
-    let sequential = |part: &[T]| -> Result<Vec<U>, E> { part.iter().map(&f).collect() };
+    let sequential = |part: &[T]| -> Result<Vec<U>, E> {
+        let mut verifier = Verifier::default();
+        part.iter().map(|item| f(&mut verifier, item)).collect()
+    };
     let threads = parallelism().min(items.len() / PER_THREAD);
     if threads <= 1 {
         return sequential(items);
@@ -184,59 +201,66 @@ impl Change {
         Change {
             hash: hash_bytes(&bytes),
             body,
-            bytes,
+            signature,
         }
     }
 
-    /// The signature carried in the change's bytes.
-    pub(crate) fn signature(&self) -> &[u8] {
-        postcard::from_bytes::<Wire<'_>>(&self.bytes)
-            .map(|w| w.signature)
-            .unwrap_or_default()
+    /// The change's canonical bytes, as hashed.
+    #[cfg(test)]
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        encode_wire(&self.body, &self.signature).0
     }
 
     /// Decodes and verifies a list of changes, in order. Large lists are verified on
     /// every core of the machine (signature verification dominates loading); the error is
     /// always that of the first rejected change in the list, whichever thread met it.
     pub(crate) fn decode_all(encoded: &[&[u8]]) -> Result<Vec<Self>, (ChangeHash, Rejection)> {
-        in_parallel(encoded, |bytes| Self::decode(bytes))
+        in_parallel(encoded, |verifier, bytes| {
+            Self::decode_with(verifier, bytes)
+        })
     }
 
     /// Checks rebuilt changes like [`decode_all`](Change::decode_all) checks decoded ones.
     pub(crate) fn check_all(changes: Vec<Unchecked>) -> Result<Vec<Self>, (ChangeHash, Rejection)> {
-        in_parallel(&changes, |Unchecked(change)| change.check())?;
-        Ok(changes
-            .into_iter()
-            .map(|Unchecked(change)| change)
-            .collect())
+        in_parallel(&changes, |verifier, u| {
+            u.change.check(verifier, &u.body_bytes)
+        })?;
+        Ok(changes.into_iter().map(|u| u.change).collect())
     }
 
     /// Decodes one change and checks its encoding and signature. Causal checks (known
     /// author, Lamport counter) need the history and are done when it is applied.
+    #[cfg(test)]
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, (ChangeHash, Rejection)> {
+        Self::decode_with(&mut Verifier::default(), bytes)
+    }
+
+    fn decode_with(verifier: &mut Verifier, bytes: &[u8]) -> Result<Self, (ChangeHash, Rejection)> {
         let hash = hash_bytes(bytes);
         let wire: Wire<'_> = decode_exact("change", bytes).map_err(|e| (hash, e.into()))?;
         let body: ChangeBody =
             decode_exact("change body", wire.body).map_err(|e| (hash, e.into()))?;
-        let change = Change {
-            hash,
-            body,
-            bytes: bytes.to_vec(),
-        };
-        change.check()?;
-        Ok(change)
-    }
-
-    /// Checks the signature and the structure of a change whose bytes are canonical.
-    fn check(&self) -> Result<(), (ChangeHash, Rejection)> {
-        let (hash, body) = (self.hash, &self.body);
-        let Ok(wire) = postcard::from_bytes::<Wire<'_>>(&self.bytes) else {
-            return Err((hash, DecodeError::Malformed { what: "change" }.into()));
-        };
         let Ok(signature) = <[u8; 64]>::try_from(wire.signature) else {
             return Err((hash, DecodeError::Malformed { what: "signature" }.into()));
         };
-        if !identity::verify(&body.author, &signing_message(wire.body), &signature) {
+        let change = Change {
+            hash,
+            body,
+            signature,
+        };
+        change.check(verifier, wire.body)?;
+        Ok(change)
+    }
+
+    /// Checks the signature (over `body_bytes`, the body's canonical encoding) and the
+    /// structure of a change.
+    fn check(
+        &self,
+        verifier: &mut Verifier,
+        body_bytes: &[u8],
+    ) -> Result<(), (ChangeHash, Rejection)> {
+        let (hash, body) = (self.hash, &self.body);
+        if !verifier.verify(&body.author, &signing_message(body_bytes), &self.signature) {
             return Err((
                 hash,
                 Rejection::BadSignature {
@@ -306,7 +330,7 @@ mod tests {
     #[test]
     fn parallel_decoding_reports_the_first_forged_change_in_order() {
         let all = changes(4 * PER_THREAD + 7);
-        let mut bytes: Vec<Vec<u8>> = all.iter().map(|c| c.bytes.clone()).collect();
+        let mut bytes: Vec<Vec<u8>> = all.iter().map(Change::to_bytes).collect();
         let view: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
         let decoded =
             Change::decode_all(&view).map(|v| v.into_iter().map(|c| c.hash).collect::<Vec<_>>());

@@ -205,7 +205,7 @@ pub(crate) fn encode<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<u
             }
             w.created(op, id);
         }
-        w.out.extend_from_slice(change.signature());
+        w.out.extend_from_slice(&change.signature);
         positions.insert(change.hash, at);
     }
     w.out
@@ -562,7 +562,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<Unchecked>, CompactError> {
             r.created(&op, id);
             ops.push(op);
         }
-        let signature = r.take(SIGNATURE_LEN)?;
+        let signature: [u8; SIGNATURE_LEN] = r
+            .take(SIGNATURE_LEN)?
+            .try_into()
+            .map_err(|_| CompactError::Truncated)?;
         let body = ChangeBody {
             author,
             seq,

@@ -75,14 +75,42 @@ impl fmt::Debug for Identity {
     }
 }
 
-/// Checks `signature` on `message` by `author`, refusing malleable signatures and weak keys.
-pub(crate) fn verify(author: &MemberId, message: &[u8], signature: &[u8; 64]) -> bool {
-    let Ok(key) = VerifyingKey::from_bytes(author.as_bytes()) else {
-        return false;
-    };
-    if key.is_weak() {
-        return false;
+/// Checks signatures, keeping each author's decoded key: decoding a key costs a fifth of
+/// a verification, and a list of changes has few authors.
+#[derive(Default)]
+pub(crate) struct Verifier {
+    keys: Vec<(MemberId, Option<VerifyingKey>)>,
+}
+
+impl Verifier {
+    /// The author's key, or `None` if it is not a usable Ed25519 key (not a point, or weak).
+    fn key(&mut self, author: &MemberId) -> Option<VerifyingKey> {
+        if let Some((_, key)) = self.keys.iter().find(|(a, _)| a == author) {
+            return *key;
+        }
+        let key = VerifyingKey::from_bytes(author.as_bytes())
+            .ok()
+            .filter(|k| !k.is_weak());
+        // A handful of authors is the common case; a list with many keeps the recent ones.
+        if self.keys.len() >= 64 {
+            self.keys.remove(0);
+        }
+        self.keys.push((*author, key));
+        key
     }
-    let signature = ed25519_dalek::Signature::from_bytes(signature);
-    key.verify_strict(message, &signature).is_ok()
+
+    /// Checks `signature` on `message` by `author`, refusing malleable signatures and weak
+    /// keys.
+    pub(crate) fn verify(
+        &mut self,
+        author: &MemberId,
+        message: &[u8],
+        signature: &[u8; 64],
+    ) -> bool {
+        let Some(key) = self.key(author) else {
+            return false;
+        };
+        let signature = ed25519_dalek::Signature::from_bytes(signature);
+        key.verify_strict(message, &signature).is_ok()
+    }
 }

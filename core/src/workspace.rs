@@ -415,7 +415,10 @@ impl Workspace {
     /// Seals the open change: signs it and adds it to the history. Returns its hash, or
     /// `None` when there was nothing to commit.
     pub fn commit(&mut self) -> Option<ChangeHash> {
-        let open = self.open.take()?;
+        let mut open = self.open.take()?;
+        // The change is kept for the life of the workspace: no spare capacity.
+        open.ops.shrink_to_fit();
+        open.deps.shrink_to_fit();
         let body = ChangeBody {
             author: self.member_id(),
             seq: self.next_seq,
