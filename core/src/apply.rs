@@ -212,19 +212,25 @@ impl Workspace {
             return;
         };
         let mut fast = true;
+        // The first stored change the fast path could not decide.
+        let mut undecided = None;
         for &c in stored {
             self.ignored.push(None);
             if fast {
                 fast = self.try_fast(c);
+                if !fast {
+                    undecided = Some(c);
+                }
             }
         }
         // Earlier changes can only change verdict on the slow path.
-        let before = if fast {
-            None
-        } else {
-            let before = self.ignored.clone();
-            self.rebuild();
-            Some(before)
+        let before = match undecided {
+            None => None,
+            Some(from) => {
+                let before = self.ignored.clone();
+                self.resolve_from(from, stored, &before);
+                Some(before)
+            }
         };
         // Stored changes have the indices from `first` on.
         let candidates = match &before {
@@ -313,12 +319,44 @@ impl Workspace {
         true
     }
 
+    /// Resolves validity from the whole history after the fast path stopped at stored
+    /// change `from`. When no change decided before `from` changes verdict, the content
+    /// already built stays, and only the valid stored changes from `from` on are applied
+    /// to it (in the order they were stored, a causal order: content merges the same in
+    /// any causal order). Otherwise the content is rebuilt from scratch.
+    fn resolve_from(&mut self, from: u32, stored: &[u32], before: &[Option<IgnoredReason>]) {
+        let Some(res) = resolve::resolve(&self.history) else {
+            self.rebuild_model();
+            return;
+        };
+        let decided = (from as usize).min(before.len());
+        let unchanged = before.get(..decided) == res.ignored.get(..decided);
+        self.ignored = res.ignored;
+        self.authority = res.authority;
+        if !unchanged {
+            self.rebuild_model();
+            return;
+        }
+        for &c in stored.iter().filter(|&&c| c >= from) {
+            if matches!(self.ignored.get(c as usize), Some(None)) {
+                if let Some(n) = self.history.node(c) {
+                    self.model.apply(n.author(), n.lamport(), n.ops());
+                }
+            }
+        }
+    }
+
     /// Resolves validity from the whole history and rebuilds the state.
     pub(crate) fn rebuild(&mut self) {
         if let Some(res) = resolve::resolve(&self.history) {
             self.ignored = res.ignored;
             self.authority = res.authority;
         }
+        self.rebuild_model();
+    }
+
+    /// Rebuilds the content from the valid changes, in canonical order.
+    fn rebuild_model(&mut self) {
         let mut model = Model::default();
         for i in self.history.canonical_order() {
             if matches!(self.ignored.get(i as usize), Some(None)) {
