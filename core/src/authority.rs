@@ -5,7 +5,7 @@
 //! past, concurrent assignments coexist, and the effective role is the lowest of them, so a
 //! removal is never undone by a concurrent re-add.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::acl::Acl;
 use crate::error::{Denied, EditError};
@@ -118,8 +118,9 @@ pub(crate) struct Authority {
     pub(crate) groups: BTreeMap<GroupId, GroupState>,
     /// Group roles, by member then group.
     group_roles: BTreeMap<(MemberId, GroupId), RoleRegister<GroupRole>>,
-    /// Who may write each object: its kind, creator, parent and groups.
-    pub(crate) objects: BTreeMap<ObjectId, Acl>,
+    /// Who may write each object: its kind, creator, parent and groups. Only ever looked
+    /// up by id (never iterated), so a hash map decides nothing by its order.
+    pub(crate) objects: HashMap<ObjectId, Acl>,
     /// While applying a change: the previous values of what it touched.
     pub(crate) journal: Vec<Undo>,
     /// Role overrides used to ask "would this still be allowed with a lower role?".
@@ -164,7 +165,7 @@ impl Authority {
             members,
             groups: BTreeMap::new(),
             group_roles: BTreeMap::new(),
-            objects: BTreeMap::new(),
+            objects: HashMap::new(),
             journal: Vec::new(),
             overrides: Vec::new(),
         }
