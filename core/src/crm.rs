@@ -443,6 +443,10 @@ impl Workspace {
     /// The contact `id` reads as: itself, or the one it was (transitively) merged into.
     /// A cycle of concurrent merges resolves to the smallest id in it.
     pub(crate) fn resolve_contact(&self, id: ObjectId) -> ObjectId {
+        // A contact never merged into another reads as itself.
+        if !self.model.merged.contains(&id) {
+            return id;
+        }
         let mut seen = vec![id];
         let mut at = id;
         while let Some(Value::Object(next)) =

@@ -327,6 +327,12 @@ impl Workspace {
     pub fn event(&self, id: &EventId) -> Option<Event> {
         let oid: ObjectId = (*id).into();
         let o = self.object(&oid).filter(|o| o.kind == ObjectKind::Event)?;
+        Some(self.build_event(oid, o))
+    }
+
+    /// The event view of object `oid`, `o`.
+    fn build_event(&self, oid: ObjectId, o: &Object) -> Event {
+        let id: EventId = oid.into();
         let text = |id: &ObjectId| self.text(id, &Field::Text);
         let mut contacts: Vec<ContactId> = o
             .set_values(&Field::Contacts)
@@ -337,8 +343,8 @@ impl Workspace {
             })
             .collect();
         contacts.dedup();
-        Some(Event {
-            id: *id,
+        Event {
+            id,
             kind: match o.get(&Field::EventKind) {
                 Some(Value::EventKind(k)) => *k,
                 _ => EventKind::Note,
@@ -393,7 +399,7 @@ impl Workspace {
             from_stage: o.str(&Field::FromStage),
             to_stage: o.str(&Field::ToStage),
             created_by: o.creator,
-        })
+        }
     }
 
     /// Everyone concerned by an event: its attendees who are members, and every member
@@ -446,9 +452,9 @@ impl Workspace {
             .objects
             .iter()
             .filter(|(_, o)| o.kind == ObjectKind::Event && !o.flag(&Field::Retracted) && select(o))
-            .filter_map(|(id, o)| {
-                let e = self.event(&(*id).into())?;
-                Some(((e.start.map(|s| s.timestamp_millis()), o.created), e))
+            .map(|(id, o)| {
+                let e = self.build_event(*id, o);
+                ((e.start.map(|s| s.timestamp_millis()), o.created), e)
             })
             .filter(|(_, e)| !e.retracted && keep(e))
             .collect();
