@@ -63,11 +63,13 @@ pub(crate) struct GroupState {
 
 /// The previous value of one entry, to undo an operation that turned out to be refused.
 #[derive(Clone, Debug)]
+/// Previous values are boxed: a change creating 200,000 objects journals 200,000 absent
+/// values, which then take a word each instead of the size of the largest state.
 pub(crate) enum Undo {
-    Member(MemberId, Option<MemberState>),
-    Group(GroupId, Option<GroupState>),
-    GroupRole((MemberId, GroupId), Option<RoleRegister<GroupRole>>),
-    Object(ObjectId, Option<Acl>),
+    Member(MemberId, Option<Box<MemberState>>),
+    Group(GroupId, Option<Box<GroupState>>),
+    GroupRole((MemberId, GroupId), Option<Box<RoleRegister<GroupRole>>>),
+    Object(ObjectId, Option<Box<Acl>>),
 }
 
 /// What applying a change did: whom it lowered, and how to take it back.
@@ -360,17 +362,17 @@ impl Authority {
     }
 
     fn log_member(&mut self, member: MemberId) {
-        let old = self.members.get(&member).cloned();
+        let old = self.members.get(&member).cloned().map(Box::new);
         self.journal.push(Undo::Member(member, old));
     }
 
     fn log_group(&mut self, group: GroupId) {
-        let old = self.groups.get(&group).cloned();
+        let old = self.groups.get(&group).cloned().map(Box::new);
         self.journal.push(Undo::Group(group, old));
     }
 
     fn log_group_role(&mut self, key: (MemberId, GroupId)) {
-        let old = self.group_roles.get(&key).cloned();
+        let old = self.group_roles.get(&key).cloned().map(Box::new);
         self.journal.push(Undo::GroupRole(key, old));
     }
 
@@ -379,25 +381,25 @@ impl Authority {
         for entry in applied.undo.into_iter().rev() {
             match entry {
                 Undo::Member(k, Some(v)) => {
-                    self.members.insert(k, v);
+                    self.members.insert(k, *v);
                 }
                 Undo::Member(k, None) => {
                     self.members.remove(&k);
                 }
                 Undo::Group(k, Some(v)) => {
-                    self.groups.insert(k, v);
+                    self.groups.insert(k, *v);
                 }
                 Undo::Group(k, None) => {
                     self.groups.remove(&k);
                 }
                 Undo::GroupRole(k, Some(v)) => {
-                    self.group_roles.insert(k, v);
+                    self.group_roles.insert(k, *v);
                 }
                 Undo::GroupRole(k, None) => {
                     self.group_roles.remove(&k);
                 }
                 Undo::Object(k, Some(v)) => {
-                    self.objects.insert(k, v);
+                    self.objects.insert(k, *v);
                 }
                 Undo::Object(k, None) => {
                     self.objects.remove(&k);
