@@ -306,9 +306,10 @@ fn field_value(field: &Field, value: &JsValue) -> Result<Value> {
 
 // ----- results --------------------------------------------------------------------------
 
-/// `display_name` → `displayName`.
-fn camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
+/// Writes a field name as a JSON key in camelCase (`display_name` → `"displayName"`).
+/// Field names are Rust identifiers: nothing in them needs escaping.
+fn write_key(key: &str, out: &mut String) {
+    out.push('"');
     let mut upper = false;
     for c in key.chars() {
         if c == '_' {
@@ -320,17 +321,41 @@ fn camel(key: &str) -> String {
             out.push(c);
         }
     }
-    out
+    out.push('"');
 }
 
-#[wasm_bindgen(
-    inline_js = "export function parseResult(text) { return JSON.parse(text, (_key, value) => value !== null && typeof value === 'object' && typeof value.$date === 'number' ? new Date(value.$date) : value); }"
-)]
-extern "C" {
-    /// `JSON.parse`, turning `{"$date": millis}` into `Date`s.
-    #[wasm_bindgen(js_name = parseResult)]
-    fn parse_result(text: &str) -> JsValue;
+#[wasm_bindgen(inline_js = r#"
+function revive(v) {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x !== null && typeof x === 'object') v[i] = revive(x);
+    }
+    return v;
+  }
+  if (typeof v.$date === 'number') return new Date(v.$date);
+  for (const k in v) {
+    const x = v[k];
+    if (x !== null && typeof x === 'object') v[k] = revive(x);
+  }
+  return v;
 }
+export function parseResult(text, dated) {
+  const value = JSON.parse(text);
+  return dated && value !== null && typeof value === 'object' ? revive(value) : value;
+}
+"#)]
+extern "C" {
+    /// `JSON.parse`, then (when `dated`) `{"$date": millis}` objects turned into `Date`s by
+    /// a walk over objects and arrays only (a `JSON.parse` reviver would be called for
+    /// every value).
+    #[wasm_bindgen(js_name = parseResult)]
+    fn parse_result(text: &str, dated: bool) -> JsValue;
+}
+
+/// The marker of an instant in the JSON text; inside a JSON string its quotes would be
+/// escaped, so finding it means an instant was written.
+const DATE_MARKER: &str = "{\"$date\":";
 
 /// Writes `d` as JSON with camelCase keys; instants become `{"$date": millis}`.
 fn write_json(d: &Dynamic, out: &mut String) {
@@ -353,7 +378,7 @@ fn write_json(d: &Dynamic, out: &mut String) {
             out.push(']');
         }
         Dynamic::Instant(i) => {
-            out.push_str("{\"$date\":");
+            out.push_str(DATE_MARKER);
             out.push_str(&i.millis.to_string());
             out.push('}');
         }
@@ -415,7 +440,7 @@ fn write_fields(fields: &[(&'static str, Dynamic)], out: &mut String, mut comma:
             out.push(',');
         }
         comma = true;
-        write_str(&camel(k), out);
+        write_key(k, out);
         out.push(':');
         write_json(v, out);
     }
@@ -423,6 +448,11 @@ fn write_fields(fields: &[(&'static str, Dynamic)], out: &mut String, mut comma:
 
 fn write_str(s: &str, out: &mut String) {
     out.push('"');
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -448,7 +478,7 @@ fn out<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue> {
 fn js(d: &Dynamic) -> JsValue {
     let mut json = String::new();
     write_json(d, &mut json);
-    parse_result(&json)
+    parse_result(&json, json.contains(DATE_MARKER))
 }
 
 fn or_undefined(value: JsValue) -> JsValue {

@@ -342,8 +342,10 @@ impl Authority {
                 groups,
             } => {
                 let id = ObjectId::derive(ctx.op);
-                self.journal
-                    .push(Undo::Object(id, self.objects.get(&id).cloned().map(Box::new)));
+                self.journal.push(Undo::Object(
+                    id,
+                    self.objects.get(&id).cloned().map(Box::new),
+                ));
                 self.objects.entry(id).or_insert_with(|| Acl {
                     kind: *kind,
                     creator: ctx.author,
@@ -353,8 +355,10 @@ impl Authority {
                 });
             }
             Op::Share { object, group } => {
-                self.journal
-                    .push(Undo::Object(*object, self.objects.get(object).cloned().map(Box::new)));
+                self.journal.push(Undo::Object(
+                    *object,
+                    self.objects.get(object).cloned().map(Box::new),
+                ));
                 if let Some(acl) = self.objects.get_mut(object) {
                     let tags = acl.shares.entry(*group).or_default();
                     if !tags.contains(&ctx.change) {
@@ -363,8 +367,10 @@ impl Authority {
                 }
             }
             Op::Unshare { object, group } => {
-                self.journal
-                    .push(Undo::Object(*object, self.objects.get(object).cloned().map(Box::new)));
+                self.journal.push(Undo::Object(
+                    *object,
+                    self.objects.get(object).cloned().map(Box::new),
+                ));
                 if let Some(tags) = self
                     .objects
                     .get_mut(object)
