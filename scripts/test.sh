@@ -74,7 +74,7 @@ cargo run -p cercle-bench --release -q -- --quick
 
 echo "== fuzz targets"
 if cargo +nightly --version >/dev/null 2>&1 && command -v cargo-fuzz >/dev/null 2>&1; then
-  for target in load apply sync ops; do
+  for target in load apply sync ops compact; do
     mkdir -p "fuzz/corpus/$target"
     (cd fuzz && cargo +nightly fuzz run --features fuzzing "$target" "corpus/$target" ../testdata/golden -- -max_total_time=10 -rss_limit_mb=2048)
   done

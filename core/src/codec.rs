@@ -186,6 +186,14 @@ pub(crate) fn decode_changes(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     }
 }
 
+/// The compact list inside a saved workspace of the current version (for fuzzing seeds).
+pub(crate) fn compact_body(bytes: &[u8]) -> Option<Vec<u8>> {
+    match header(CHANGES_MAGIC, "saved cercle changes", bytes).ok()? {
+        (FORMAT_VERSION, body) => unpack("saved cercle changes", body).ok(),
+        _ => None,
+    }
+}
+
 /// A sync message: the sender's heads, a sample of what it has, the hashes it needs, and
 /// changes (a packed list).
 #[derive(Serialize, Deserialize)]

@@ -219,3 +219,26 @@ pub fn verify_saved(bytes: &[u8]) -> Result<usize, crate::LoadError> {
         .map_err(|(hash, reason)| crate::LoadError::Rejected { hash, reason })?;
     Ok(count)
 }
+
+/// Reads a compact change list — the body of a saved workspace without its header,
+/// checksum and compression — and verifies it, returning how many changes it held: for
+/// fuzzing the decoder the checksum otherwise shields from random bytes.
+#[doc(hidden)]
+pub fn decode_compact(bytes: &[u8]) -> Result<usize, crate::LoadError> {
+    let changes = crate::compact::decode(bytes).map_err(|_| {
+        crate::LoadError::Decode(crate::DecodeError::Malformed {
+            what: "compact change list",
+        })
+    })?;
+    let count = changes.len();
+    crate::change::Change::check_all(changes)
+        .map_err(|(hash, reason)| crate::LoadError::Rejected { hash, reason })?;
+    Ok(count)
+}
+
+/// The compact change list inside a saved workspace (decompressed, checksum checked): the
+/// seeds of the compact decoder's fuzzing.
+#[doc(hidden)]
+pub fn compact_body(saved: &[u8]) -> Option<Vec<u8>> {
+    crate::codec::compact_body(saved)
+}

@@ -23,6 +23,12 @@ pub fn load(data: &[u8]) {
     let _ = Workspace::load(Identity::from_secret_bytes([3; 32]), data);
 }
 
+/// Reads arbitrary bytes as a compact change list (what a saved workspace holds behind its
+/// checksum and compression): refused or read, never a panic.
+pub fn compact(data: &[u8]) {
+    let _ = cercle::reference::decode_compact(data);
+}
+
 /// Applies arbitrary bytes to a small workspace; on error its state must be unchanged.
 pub fn apply(data: &[u8]) {
     let mut ws = base();

@@ -12,6 +12,7 @@ fn replay_saved_inputs() {
     let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../testdata/golden/catalogue.cercle");
     if let Ok(bytes) = std::fs::read(golden) {
+        inputs.extend(cercle::reference::compact_body(&bytes));
         inputs.push(bytes);
     }
     for input in &inputs {
@@ -19,6 +20,7 @@ fn replay_saved_inputs() {
         cercle_fuzz::apply(input);
         cercle_fuzz::sync(input);
         cercle_fuzz::ops(input);
+        cercle_fuzz::compact(input);
     }
     assert!(inputs.len() >= 3);
 }
