@@ -621,7 +621,7 @@ impl Workspace {
             .filter_map(|(id, o)| self.contact(&(*id).into()).map(|c| (o.created, c)))
             .filter(|(_, c)| !c.archived)
             .collect();
-        contacts.sort_by_key(|(at, _)| *at);
+        contacts.sort_by_key(|(at, c)| (*at, c.id));
         let keys: Vec<Keys> = contacts
             .iter()
             .map(|(_, c)| Keys {

@@ -447,14 +447,14 @@ impl Workspace {
         select: impl Fn(&Object) -> bool,
         keep: impl Fn(&Event) -> bool,
     ) -> Vec<Event> {
-        let mut out: Vec<((Option<i64>, OpId), Event)> = self
+        let mut out: Vec<((Option<i64>, OpId, ObjectId), Event)> = self
             .model
             .objects
             .iter()
             .filter(|(_, o)| o.kind == ObjectKind::Event && !o.flag(&Field::Retracted) && select(o))
             .map(|(id, o)| {
                 let e = self.build_event(*id, o);
-                ((e.start.map(|s| s.timestamp_millis()), o.created), e)
+                ((e.start.map(|s| s.timestamp_millis()), o.created, *id), e)
             })
             .filter(|(_, e)| !e.retracted && keep(e))
             .collect();

@@ -190,7 +190,11 @@ impl Workspace {
             .filter(|(_, o)| o.kind == ObjectKind::Glossary)
             .filter_map(|(id, _)| self.glossary(&(*id).into()))
             .collect();
-        out.sort_by_key(|g| collation_key(&g.title));
+        out.sort_by(|a, b| {
+            collation_key(&a.title)
+                .cmp(&collation_key(&b.title))
+                .then(a.id.cmp(&b.id))
+        });
         out
     }
 
