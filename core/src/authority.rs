@@ -5,7 +5,7 @@
 //! past, concurrent assignments coexist, and the effective role is the lowest of them, so a
 //! removal is never undone by a concurrent re-add.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::acl::Acl;
 use crate::error::{Denied, EditError};
@@ -122,7 +122,7 @@ pub(crate) struct Authority {
     group_roles: BTreeMap<(MemberId, GroupId), RoleRegister<GroupRole>>,
     /// Who may write each object: its kind, creator, parent and groups. Only ever looked
     /// up by id (never iterated), so a hash map decides nothing by its order.
-    pub(crate) objects: HashMap<ObjectId, Acl>,
+    pub(crate) objects: foldhash::HashMap<ObjectId, Acl>,
     /// While applying a change: the previous values of what it touched.
     pub(crate) journal: Vec<Undo>,
     /// Role overrides used to ask "would this still be allowed with a lower role?".
@@ -167,7 +167,7 @@ impl Authority {
             members,
             groups: BTreeMap::new(),
             group_roles: BTreeMap::new(),
-            objects: HashMap::new(),
+            objects: foldhash::HashMap::default(),
             journal: Vec::new(),
             overrides: Vec::new(),
         }

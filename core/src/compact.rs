@@ -112,7 +112,7 @@ fn unzigzag(v: u64) -> i64 {
 #[derive(Default)]
 struct Interner<const N: usize> {
     len: usize,
-    index: HashMap<[u8; N], usize>,
+    index: foldhash::HashMap<[u8; N], usize>,
 }
 
 impl<const N: usize> Interner<N> {

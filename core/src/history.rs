@@ -59,7 +59,7 @@ pub(crate) struct Mark {
 #[derive(Debug, Default)]
 pub(crate) struct History {
     nodes: Vec<Node>,
-    index: HashMap<ChangeHash, u32>,
+    index: foldhash::HashMap<ChangeHash, u32>,
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
     by_author: BTreeMap<MemberId, Vec<u32>>,

@@ -1,7 +1,7 @@
 //! The materialised content: everything that is not authority, built only from valid
 //! changes. Every field merges independently of the order changes are applied in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::crdt::{OrSet, Register, SmallMap, Text};
 use crate::ids::{MemberId, ObjectId, OpId};
@@ -90,9 +90,10 @@ pub(crate) struct Model {
     pub(crate) name: Lww<String>,
     pub(crate) profiles: BTreeMap<MemberId, Lww<String>>,
     pub(crate) pipeline: Lww<Vec<String>>,
-    /// Objects by id. A hash map: every listing sorts what it returns by a key that ends
-    /// with the object id, so no result depends on the map's order.
-    pub(crate) objects: HashMap<ObjectId, Object>,
+    /// Objects by id. A hash map (foldhash, seeded per process, as hashbrown's default):
+    /// every listing sorts what it returns by a key that ends with the object id, so no
+    /// result depends on the map's order.
+    pub(crate) objects: foldhash::HashMap<ObjectId, Object>,
     /// Children of each object, in creation order.
     pub(crate) children: BTreeMap<ObjectId, Vec<(OpId, ObjectId)>>,
     /// Contacts that were merged into another at some point.
