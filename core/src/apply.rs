@@ -9,7 +9,7 @@ use crate::codec;
 use crate::error::ApplyError;
 use crate::ids::ChangeHash;
 use crate::model::Model;
-use crate::resolve::{self, IgnoredReason};
+use crate::resolve::{self, IgnoredReason, Resolution};
 use crate::workspace::Workspace;
 
 /// What [`Workspace::apply`] (or a merge or sync) did.
@@ -324,8 +324,18 @@ impl Workspace {
     /// already built stays, and only the valid stored changes from `from` on are applied
     /// to it (in the order they were stored, a causal order: content merges the same in
     /// any causal order). Otherwise the content is rebuilt from scratch.
+    ///
+    /// Loading into an empty workspace (`from` is the genesis) builds the content on a
+    /// second core while validity is resolved, assuming every change valid; that content
+    /// is kept only if the resolution ignores none of them (it is then exactly what the
+    /// sequential path builds), and thrown away otherwise.
     fn resolve_from(&mut self, from: u32, stored: &[u32], before: &[Option<IgnoredReason>]) {
-        let Some(res) = resolve::resolve(&self.history) else {
+        let (res, speculative) = if from == 0 {
+            self.resolve_while_building(stored)
+        } else {
+            (resolve::resolve(&self.history), None)
+        };
+        let Some(res) = res else {
             self.rebuild_model();
             return;
         };
@@ -337,6 +347,13 @@ impl Workspace {
             self.rebuild_model();
             return;
         }
+        let all_valid = stored
+            .iter()
+            .all(|&c| matches!(self.ignored.get(c as usize), Some(None)));
+        if let (Some(model), true) = (speculative, all_valid) {
+            self.model = model;
+            return;
+        }
         for &c in stored.iter().filter(|&&c| c >= from) {
             if matches!(self.ignored.get(c as usize), Some(None)) {
                 if let Some(n) = self.history.node(c) {
@@ -344,6 +361,28 @@ impl Workspace {
                 }
             }
         }
+    }
+
+    /// Resolves validity and, on another thread when there is a second core, builds the
+    /// content of every `stored` change (in stored order) onto the current content.
+    fn resolve_while_building(&self, stored: &[u32]) -> (Option<Resolution>, Option<Model>) {
+        if crate::change::parallelism() < 2 {
+            return (resolve::resolve(&self.history), None);
+        }
+        let (history, base) = (&self.history, &self.model);
+        std::thread::scope(|s| {
+            let builder = std::thread::Builder::new()
+                .spawn_scoped(s, move || {
+                    let mut model = base.clone();
+                    for n in stored.iter().filter_map(|&c| history.node(c)) {
+                        model.apply(n.author(), n.lamport(), n.ops());
+                    }
+                    model
+                })
+                .ok();
+            let res = resolve::resolve(history);
+            (res, builder.and_then(|b| b.join().ok()))
+        })
     }
 
     /// Resolves validity from the whole history and rebuilds the state.

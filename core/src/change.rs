@@ -84,8 +84,8 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> ChangeHash {
 /// Changes per verifying thread, at least: below, threads cost more than they save.
 const PER_THREAD: usize = 256;
 
-/// The threads to verify on: the machine's cores (one where threads do not exist).
-fn parallelism() -> usize {
+/// The threads to work on: the machine's cores (one where threads do not exist).
+pub(crate) fn parallelism() -> usize {
     if cfg!(target_arch = "wasm32") {
         return 1;
     }
