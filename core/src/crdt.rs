@@ -11,24 +11,90 @@ use crate::object::Value;
 /// visible as conflicts until a later write (which lists them in its `pred`) replaces them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Register {
-    values: Vec<(OpId, Value)>,
+    values: Sorted<(OpId, Value)>,
     overwritten: BTreeSet<OpId>,
+}
+
+/// A small sorted set of distinct elements. Almost every one holds exactly one element
+/// (the live write of a register, the addition of a set value), kept inline: a workspace
+/// has one per field of every object.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Sorted<T> {
+    #[default]
+    Empty,
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Ord> Sorted<T> {
+    pub(crate) fn as_slice(&self) -> &[T] {
+        match self {
+            Sorted::Empty => &[],
+            Sorted::One(x) => std::slice::from_ref(x),
+            Sorted::Many(xs) => xs,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    pub(crate) fn retain(&mut self, keep: impl Fn(&T) -> bool) {
+        match self {
+            Sorted::Empty => {}
+            Sorted::One(x) => {
+                if !keep(x) {
+                    *self = Sorted::Empty;
+                }
+            }
+            Sorted::Many(xs) => {
+                xs.retain(keep);
+                match xs.len() {
+                    0 => *self = Sorted::Empty,
+                    1 => {
+                        if let Some(x) = xs.pop() {
+                            *self = Sorted::One(x);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Adds an element in its sorted place, unless an equal one is there.
+    pub(crate) fn insert(&mut self, x: T) {
+        match std::mem::take(self) {
+            Sorted::Empty => *self = Sorted::One(x),
+            Sorted::One(y) => {
+                *self = match x.cmp(&y) {
+                    std::cmp::Ordering::Less => Sorted::Many(vec![x, y]),
+                    std::cmp::Ordering::Equal => Sorted::One(y),
+                    std::cmp::Ordering::Greater => Sorted::Many(vec![y, x]),
+                };
+            }
+            Sorted::Many(mut xs) => {
+                if let Err(at) = xs.binary_search(&x) {
+                    xs.insert(at, x);
+                }
+                *self = Sorted::Many(xs);
+            }
+        }
+    }
 }
 
 impl Register {
     pub(crate) fn set(&mut self, id: OpId, value: Value, pred: &[OpId]) {
         self.overwritten.extend(pred.iter().copied());
         self.values.retain(|(v, _)| !pred.contains(v));
-        if !self.overwritten.contains(&id) && !self.values.iter().any(|(v, _)| *v == id) {
-            grow_gently(&mut self.values);
-            self.values.push((id, value));
-            self.values.sort();
+        if !self.overwritten.contains(&id) && !self.all().iter().any(|(v, _)| *v == id) {
+            self.values.insert((id, value));
         }
     }
 
     /// The winning value (the greatest id), if any.
     pub(crate) fn get(&self) -> Option<&Value> {
-        self.values
+        self.all()
             .last()
             .map(|(_, v)| v)
             .filter(|v| **v != Value::Null)
@@ -36,20 +102,20 @@ impl Register {
 
     /// Every live value, oldest first: more than one when writes were concurrent.
     pub(crate) fn all(&self) -> &[(OpId, Value)] {
-        &self.values
+        self.values.as_slice()
     }
 
     /// The ids a new write must list to replace every live value.
     pub(crate) fn heads(&self) -> Vec<OpId> {
-        self.values.iter().map(|(id, _)| *id).collect()
+        self.all().iter().map(|(id, _)| *id).collect()
     }
 }
 
 /// An add-wins set: a removal takes away only the additions its author saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct OrSet {
-    /// Each value present with the ids of its additions, sorted.
-    tags: SmallMap<Value, Vec<OpId>>,
+    /// Each value present with the ids of its additions.
+    tags: SmallMap<Value, Sorted<OpId>>,
     removed: BTreeSet<OpId>,
 }
 
@@ -57,10 +123,7 @@ impl OrSet {
     pub(crate) fn add(&mut self, id: OpId, value: Value) {
         if !self.removed.contains(&id) {
             if let Some(tags) = self.tags.or_default(&value) {
-                if let Err(at) = tags.binary_search(&id) {
-                    grow_gently(tags);
-                    tags.insert(at, id);
-                }
+                tags.insert(id);
             }
         }
     }
@@ -82,7 +145,10 @@ impl OrSet {
 
     /// The additions of `value` a removal must list.
     pub(crate) fn tags_of(&self, value: &Value) -> Vec<OpId> {
-        self.tags.get(value).cloned().unwrap_or_default()
+        self.tags
+            .get(value)
+            .map(|t| t.as_slice().to_vec())
+            .unwrap_or_default()
     }
 
     pub(crate) fn contains(&self, value: &Value) -> bool {
@@ -480,6 +546,33 @@ mod tests {
                 .prop_map(|(after, who, len)| Edit::Insert { after, who, len }),
             1 => (any::<usize>(), 1usize..200).prop_map(|(start, len)| Edit::Delete { start, len }),
         ]
+    }
+
+    proptest! {
+        /// Law: `Sorted` reads exactly as a sorted, deduplicated vector under any sequence
+        /// of insertions and removals (the inline forms change nothing observable).
+        #[test]
+        fn sorted_reads_as_a_sorted_deduplicated_vector(
+            steps in proptest::collection::vec((any::<bool>(), 0u8..6), 0..40),
+        ) {
+            let mut small: Sorted<u8> = Sorted::default();
+            let mut plain: Vec<u8> = Vec::new();
+            for (add, x) in steps {
+                if add {
+                    small.insert(x);
+                    if let Err(at) = plain.binary_search(&x) {
+                        plain.insert(at, x);
+                    }
+                } else {
+                    small.retain(|y| *y != x);
+                    plain.retain(|y| *y != x);
+                }
+                prop_assert_eq!(small.as_slice(), plain.as_slice());
+                prop_assert_eq!(small.is_empty(), plain.is_empty());
+                // One element is always kept inline.
+                prop_assert_eq!(matches!(small, Sorted::One(_)), plain.len() == 1);
+            }
+        }
     }
 
     proptest! {
