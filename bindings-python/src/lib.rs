@@ -280,9 +280,41 @@ fn out<T: serde::Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<P
     Ok(convert(py, &types(py)?, d)?.unbind())
 }
 
+/// Pauses Python's cyclic garbage collector while a large result is converted, and turns
+/// it back on when dropped. Results hold no cycles, yet each container they create counts
+/// towards a collection, and collections then walk every object built so far.
+struct GcPause<'py>(Option<Bound<'py, PyModule>>);
+
+impl<'py> GcPause<'py> {
+    fn new(py: Python<'py>) -> Self {
+        let Ok(gc) = py.import("gc") else {
+            return GcPause(None);
+        };
+        let enabled = gc
+            .call_method0(intern!(py, "isenabled"))
+            .and_then(|v| v.is_truthy())
+            .unwrap_or(false);
+        if enabled && gc.call_method0(intern!(py, "disable")).is_ok() {
+            GcPause(Some(gc))
+        } else {
+            GcPause(None)
+        }
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if let Some(gc) = &self.0 {
+            // Re-enabling cannot meaningfully fail; there is nothing to report it to.
+            let _ = gc.call_method0(intern!(gc.py(), "enable"));
+        }
+    }
+}
+
 /// A list of results, converted one item at a time so a large result never exists twice
 /// in full (as a dynamic tree and as Python objects).
 fn out_each<T: serde::Serialize>(py: Python<'_>, items: &[T]) -> PyResult<Py<PyAny>> {
+    let _pause = (items.len() >= 1024).then(|| GcPause::new(py));
     let types = types(py)?;
     let list = PyList::empty(py);
     for item in items {

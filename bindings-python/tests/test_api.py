@@ -404,3 +404,20 @@ def test_clock_rejects_naive_start_and_can_be_replaced(ws: Workspace) -> None:
 
 def test_fold_is_the_form_glossaries_compare() -> None:
     assert cercle.fold("  Été   À  la Plage ") == "ete a la plage"
+
+
+def test_large_results_leave_the_garbage_collector_as_they_found_it(ws: Workspace) -> None:
+    import gc
+
+    with ws.batch():
+        for k in range(1100):
+            ws.create_event("note", f"note {k}")
+    assert gc.isenabled()
+    assert len(ws.events()) == 1100
+    assert gc.isenabled(), "reading a large list must turn the collector back on"
+    gc.disable()
+    try:
+        assert len(ws.events()) == 1100
+        assert not gc.isenabled(), "a collector the caller turned off stays off"
+    finally:
+        gc.enable()
