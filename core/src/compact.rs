@@ -33,7 +33,7 @@ use serde::ser::{self, Serialize};
 use serde::Deserialize;
 
 use crate::change::{Change, ChangeBody, Unchecked};
-use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId};
+use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId};
 use crate::op::{with_ids, Op};
 
 const SIGNATURE_LEN: usize = 64;
@@ -158,13 +158,29 @@ impl Writer {
         Ok(())
     }
 
-    /// Registers the ids an operation creates, as the reader will.
-    fn created(&mut self, op: &Op, id: crate::ids::OpId) {
-        match op {
-            Op::Create { .. } => self.objects.push(*ObjectId::derive(id).as_bytes()),
-            Op::CreateGroup { .. } => self.groups.push(*GroupId::derive(id).as_bytes()),
-            _ => {}
+    /// Registers the id an operation creates, as the reader will.
+    fn created(&mut self, op: &Op, id: OpId) {
+        match created(op, id) {
+            Some(Created::Object(raw)) => self.objects.push(raw),
+            Some(Created::Group(raw)) => self.groups.push(raw),
+            None => {}
         }
+    }
+}
+
+/// An id an operation creates.
+enum Created {
+    Object([u8; 16]),
+    Group([u8; 16]),
+}
+
+/// The id operation `op` (with id `id`) creates, if any: the one rule by which writer and
+/// reader both add created ids to their tables without writing them.
+fn created(op: &Op, id: OpId) -> Option<Created> {
+    match op {
+        Op::Create { .. } => Some(Created::Object(*ObjectId::derive(id).as_bytes())),
+        Op::CreateGroup { .. } => Some(Created::Group(*GroupId::derive(id).as_bytes())),
+        _ => None,
     }
 }
 
@@ -502,11 +518,12 @@ impl<'de> Reader<'de> {
         T::try_from(self.signed()?).map_err(|_| CompactError::Malformed)
     }
 
-    fn created(&mut self, op: &Op, id: crate::ids::OpId) {
-        match op {
-            Op::Create { .. } => self.objects.push(*ObjectId::derive(id).as_bytes()),
-            Op::CreateGroup { .. } => self.groups.push(*GroupId::derive(id).as_bytes()),
-            _ => {}
+    /// Registers the id an operation creates, as the writer did.
+    fn created(&mut self, op: &Op, id: OpId) {
+        match created(op, id) {
+            Some(Created::Object(raw)) => self.objects.push(raw),
+            Some(Created::Group(raw)) => self.groups.push(raw),
+            None => {}
         }
     }
 }
@@ -554,7 +571,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<Unchecked>, CompactError> {
         let mut next = lamport;
         for _ in 0..n {
             let op = Op::deserialize(&mut r)?;
-            let id = crate::ids::OpId {
+            let id = OpId {
                 counter: next,
                 author,
             };
