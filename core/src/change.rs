@@ -108,25 +108,30 @@ pub(crate) struct Unchecked {
     body_bytes: Vec<u8>,
 }
 
-/// The canonical bytes of a change (body and signature) and of its body alone.
-fn encode_wire(body: &ChangeBody, signature: &[u8]) -> (Vec<u8>, Vec<u8>) {
+/// The canonical encoding of a change body: what its author signs.
+fn body_bytes(body: &ChangeBody) -> Vec<u8> {
     // Encoding plain data into a vector cannot fail.
-    let body_bytes = postcard::to_allocvec(body).unwrap_or_default();
-    let bytes = postcard::to_allocvec(&Wire {
-        body: &body_bytes,
+    postcard::to_allocvec(body).unwrap_or_default()
+}
+
+/// The canonical bytes of a change, from its body's encoding and its signature: what is
+/// hashed.
+fn wire_bytes(body_bytes: &[u8], signature: &[u8]) -> Vec<u8> {
+    // Encoding plain data into a vector cannot fail.
+    postcard::to_allocvec(&Wire {
+        body: body_bytes,
         signature,
     })
-    .unwrap_or_default();
-    (bytes, body_bytes)
+    .unwrap_or_default()
 }
 
 impl Unchecked {
     /// Rebuilds the canonical bytes of a change from its content and signature, to hash it.
     pub(crate) fn rebuild(body: ChangeBody, signature: [u8; 64]) -> Self {
-        let (bytes, body_bytes) = encode_wire(&body, &signature);
+        let body_bytes = body_bytes(&body);
         Unchecked {
             change: Change {
-                hash: hash_bytes(&bytes),
+                hash: hash_bytes(&wire_bytes(&body_bytes, &signature)),
                 body,
                 signature,
             },
@@ -145,9 +150,9 @@ impl Unchecked {
     }
 }
 
-/// Runs `f` over `items` on every core when there are enough of them, keeping the order
-/// (each thread with its own [`Verifier`]);
-/// the error is that of the first failing item in the list, whichever thread met it.
+/// Runs `f` over `items` on every core when there are enough of them, keeping the order,
+/// each thread with its own [`Verifier`]; the error is that of the first failing item in
+/// the list, whichever thread met it.
 fn in_parallel<T: Sync, U: Send, E: Send>(
     items: &[T],
     f: impl Fn(&mut Verifier, &T) -> Result<U, E> + Sync,
@@ -190,16 +195,10 @@ fn in_parallel<T: Sync, U: Send, E: Send>(
 impl Change {
     /// Encodes and signs `body`.
     pub(crate) fn seal(body: ChangeBody, identity: &Identity) -> Self {
-        // Encoding plain data into a vector cannot fail.
-        let body_bytes = postcard::to_allocvec(&body).unwrap_or_default();
+        let body_bytes = body_bytes(&body);
         let signature = identity.sign(&signing_message(&body_bytes));
-        let bytes = postcard::to_allocvec(&Wire {
-            body: &body_bytes,
-            signature: &signature,
-        })
-        .unwrap_or_default();
         Change {
-            hash: hash_bytes(&bytes),
+            hash: hash_bytes(&wire_bytes(&body_bytes, &signature)),
             body,
             signature,
         }
@@ -208,7 +207,7 @@ impl Change {
     /// The change's canonical bytes, as hashed.
     #[cfg(test)]
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        encode_wire(&self.body, &self.signature).0
+        wire_bytes(&body_bytes(&self.body), &self.signature)
     }
 
     /// Decodes and verifies a list of changes, in order. Large lists are verified on

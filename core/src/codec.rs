@@ -136,6 +136,14 @@ fn unpack(what: &'static str, packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
     }
 }
 
+/// Reads a compact change list (see [`crate::compact`]), naming `what` in errors.
+pub(crate) fn decode_compact(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<Vec<Unchecked>, DecodeError> {
+    compact::decode(bytes).map_err(|e| compact_error(what, e))
+}
+
 /// Changes read from a container, not yet verified.
 pub(crate) enum Decoded<'a> {
     /// Version 1: each change's canonical bytes.
@@ -180,9 +188,7 @@ pub(crate) fn decode_changes(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
             let bundle: BundleV1<'_> = decode_exact("change list", body)?;
             Ok(Decoded::Raw(bundle.changes))
         }
-        (_, body) => compact::decode(&unpack(WHAT, body)?)
-            .map(Decoded::Rebuilt)
-            .map_err(|e| compact_error(WHAT, e)),
+        (_, body) => decode_compact(WHAT, &unpack(WHAT, body)?).map(Decoded::Rebuilt),
     }
 }
 
@@ -257,8 +263,7 @@ pub(crate) fn decode_sync(bytes: &[u8]) -> Result<ReceivedSync<'_>, DecodeError>
         }
         (_, body) => {
             let m: SyncMessage<'_> = decode_exact("sync message", body)?;
-            let changes =
-                compact::decode(&unpack(WHAT, m.changes)?).map_err(|e| compact_error(WHAT, e))?;
+            let changes = decode_compact(WHAT, &unpack(WHAT, m.changes)?)?;
             Ok(ReceivedSync {
                 heads: m.heads,
                 have: m.have,

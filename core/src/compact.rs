@@ -408,27 +408,27 @@ impl ser::SerializeMap for &mut Writer {
     }
 }
 
-impl ser::SerializeStruct for &mut Writer {
-    type Ok = ();
-    type Error = CompactError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, _: &'static str, value: &T) -> WResult {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> WResult {
-        Ok(())
-    }
+/// Structs write their fields in order, without names.
+macro_rules! fields_in_order {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for &mut Writer {
+            type Ok = ();
+            type Error = CompactError;
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                _: &'static str,
+                value: &T,
+            ) -> WResult {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> WResult {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for &mut Writer {
-    type Ok = ();
-    type Error = CompactError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, _: &'static str, value: &T) -> WResult {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> WResult {
-        Ok(())
-    }
-}
+fields_in_order!(SerializeStruct, SerializeStructVariant);
 
 // ----- reading -------------------------------------------------------------------------
 
@@ -601,6 +601,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<Unchecked>, CompactError> {
 
 type RResult<T> = Result<T, CompactError>;
 
+/// Integer `deserialize_*` methods: each reads its integer with one of the [`Reader`]'s
+/// methods and hands it to the visitor.
+macro_rules! integers {
+    ($($method:ident => $visit:ident($read:ident)),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
+            visitor.$visit(self.$read()?)
+        }
+    )*};
+}
+
 impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
     type Error = CompactError;
 
@@ -618,29 +628,15 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
             _ => Err(CompactError::Malformed),
         }
     }
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
-        visitor.visit_i8(self.signed_as()?)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
-        visitor.visit_i16(self.signed_as()?)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
-        visitor.visit_i32(self.signed_as()?)
-    }
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
-        visitor.visit_i64(self.signed()?)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
-        visitor.visit_u8(self.byte()?)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
-        visitor.visit_u16(self.unsigned()?)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
-        visitor.visit_u32(self.unsigned()?)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
-        visitor.visit_u64(self.varint()?)
+    integers! {
+        deserialize_i8 => visit_i8(signed_as),
+        deserialize_i16 => visit_i16(signed_as),
+        deserialize_i32 => visit_i32(signed_as),
+        deserialize_i64 => visit_i64(signed),
+        deserialize_u8 => visit_u8(byte),
+        deserialize_u16 => visit_u16(unsigned),
+        deserialize_u32 => visit_u32(unsigned),
+        deserialize_u64 => visit_u64(varint),
     }
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> RResult<V::Value> {
         let raw = self.take(4)?;
