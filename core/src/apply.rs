@@ -211,16 +211,12 @@ impl Workspace {
         let Some(&first) = stored.iter().min() else {
             return;
         };
-        let mut fast = true;
-        // The first stored change the fast path could not decide.
+        // The first stored change the fast path could not decide; none after it is tried.
         let mut undecided = None;
         for &c in stored {
             self.ignored.push(None);
-            if fast {
-                fast = self.try_fast(c);
-                if !fast {
-                    undecided = Some(c);
-                }
+            if undecided.is_none() && !self.try_fast(c) {
+                undecided = Some(c);
             }
         }
         // Earlier changes can only change verdict on the slow path.
