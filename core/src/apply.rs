@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::HashSet;
+
 use serde::{Deserialize, Serialize};
 
-use crate::change::Change;
+use crate::change::{outgoing, Change, Seal};
 use crate::codec;
 use crate::error::ApplyError;
 use crate::ids::ChangeHash;
@@ -31,7 +33,8 @@ pub struct ApplyReport {
 pub struct PendingChange {
     /// The waiting change.
     pub hash: ChangeHash,
-    /// The dependencies it waits for.
+    /// The dependencies it waits for; for a change without a signature whose
+    /// dependencies are all present, the later change that vouches for it (itself waiting).
     pub missing: Vec<ChangeHash>,
 }
 
@@ -60,28 +63,42 @@ impl Workspace {
             .filter_map(|h| self.history.lookup(h))
             .collect();
         let order = self.history.missing_from(&known);
-        codec::encode_changes(
-            order
-                .iter()
-                .filter_map(|&i| self.history.node(i))
-                .map(|n| &n.change),
-        )
+        self.encode_stored(&order)
     }
 
     /// Encodes the listed stored changes (unknown hashes are skipped) in canonical order,
-    /// in the format [`apply`](Workspace::apply) reads: for forwarding single changes.
+    /// in the format [`apply`](Workspace::apply) reads: for forwarding single changes. A
+    /// change that travels without its own signature comes with the later change of its
+    /// author that vouches for it.
     pub fn encode_changes(&self, hashes: &[ChangeHash]) -> Vec<u8> {
         let mut idx: Vec<u32> = hashes
             .iter()
             .filter_map(|h| self.history.lookup(h))
             .collect();
+        let mut listed: std::collections::HashSet<u32> = idx.iter().copied().collect();
+        let mut at = 0;
+        while let Some(&i) = idx.get(at) {
+            at += 1;
+            let voucher = match self.history.node(i).map(|n| &n.change.seal) {
+                Some(Seal::Vouched(v)) => self.history.lookup(v),
+                _ => None,
+            };
+            if let Some(v) = voucher.filter(|&v| listed.insert(v)) {
+                idx.push(v);
+            }
+        }
         idx.sort_by_key(|&i| self.history.node(i).map(|n| n.key()));
-        idx.dedup();
-        codec::encode_changes(
-            idx.iter()
-                .filter_map(|&i| self.history.node(i))
-                .map(|n| &n.change),
-        )
+        self.encode_stored(&idx)
+    }
+
+    /// Encodes stored changes, in the order given (a causal one), as they leave this copy.
+    fn encode_stored(&self, order: &[u32]) -> Vec<u8> {
+        let changes: Vec<&Change> = order
+            .iter()
+            .filter_map(|&i| self.history.node(i))
+            .map(|n| &n.change)
+            .collect();
+        codec::encode_changes(&changes, &self.identity)
     }
 
     /// Applies changes saved or sent by another copy. Every change is verified (encoding,
@@ -101,13 +118,24 @@ impl Workspace {
     /// Merges another in-memory copy into this one (its committed changes).
     pub fn merge(&mut self, other: &Workspace) -> Result<ApplyReport, ApplyError> {
         self.commit();
-        let changes: Vec<Change> = other
+        let theirs: Vec<&Change> = other
             .history
             .canonical_order()
             .into_iter()
             .filter_map(|i| other.history.node(i))
             .filter(|n| !self.history.contains(&n.change.hash))
-            .map(|n| n.change.clone())
+            .map(|n| &n.change)
+            .collect();
+        // As if sent: the other copy's own changes are signed by it.
+        let seals = outgoing(&theirs, &other.identity);
+        let changes: Vec<Change> = theirs
+            .into_iter()
+            .zip(seals)
+            .map(|(change, seal)| Change {
+                hash: change.hash,
+                body: change.body.clone(),
+                seal,
+            })
             .collect();
         self.apply_changes(changes)
     }
@@ -139,10 +167,10 @@ impl Workspace {
                 self.pending.insert(change.hash, change);
             }
         }
-        // Store every change whose dependencies are present, waking the changes that
-        // wait for it, in input order otherwise (usually canonical, so nothing waits).
+        // Plan to store every change whose dependencies are present, waking the changes
+        // that wait for it, in input order otherwise (usually canonical, so nothing waits).
         let mut waiting: BTreeMap<ChangeHash, Vec<ChangeHash>> = BTreeMap::new();
-        let mut ready: Vec<ChangeHash> = Vec::new();
+        let mut plan: Vec<ChangeHash> = Vec::new();
         let mut queue: Vec<ChangeHash> = order;
         queue.extend(pending_before.keys().copied());
         for hash in queue.into_iter().rev() {
@@ -157,18 +185,38 @@ impl Workspace {
                 .copied()
                 .collect();
             if missing.is_empty() {
-                ready.push(hash);
+                plan.push(hash);
             } else {
                 for m in missing {
                     waiting.entry(m).or_default().push(hash);
                 }
             }
         }
-        ready.reverse();
-        let mut stored: Vec<u32> = Vec::new();
+        plan.reverse();
+        let mut planned: HashSet<ChangeHash> = HashSet::default();
         let mut next = 0;
-        while let Some(&hash) = ready.get(next) {
+        while let Some(&hash) = plan.get(next) {
             next += 1;
+            planned.insert(hash);
+            for child in waiting.remove(&hash).unwrap_or_default() {
+                let complete = self.pending.get(&child).is_some_and(|c| {
+                    c.body
+                        .deps
+                        .iter()
+                        .all(|d| self.history.contains(d) || planned.contains(d))
+                });
+                // A change completes once: when the last of its dependencies is planned.
+                if complete {
+                    plan.push(child);
+                }
+            }
+        }
+        let held = self.held_back(&plan, &planned);
+        let mut stored: Vec<u32> = Vec::new();
+        for hash in plan {
+            if held.contains(&hash) {
+                continue;
+            }
             let Some(change) = self.pending.remove(&hash) else {
                 continue;
             };
@@ -184,25 +232,54 @@ impl Workspace {
                     return Err(ApplyError::Rejected { hash, reason });
                 }
             }
-            for child in waiting.remove(&hash).unwrap_or_default() {
-                let complete = self
-                    .pending
-                    .get(&child)
-                    .is_some_and(|c| c.body.deps.iter().all(|d| self.history.contains(d)));
-                // A change completes once: when the last of its dependencies is stored.
-                if complete {
-                    ready.push(child);
-                }
-            }
         }
         for c in self.pending.values() {
+            let mut missing = self.missing_deps(c);
+            if let (true, Seal::Vouched(voucher)) = (missing.is_empty(), &c.seal) {
+                missing.push(*voucher);
+            }
             report.pending.push(PendingChange {
                 hash: c.hash,
-                missing: self.missing_deps(c),
+                missing,
             });
         }
         self.settle(&stored, &mut report);
         Ok(report)
+    }
+
+    /// The planned changes that must wait although their dependencies are present: those
+    /// without a signature whose voucher (a later change of their author) is neither
+    /// stored nor stored with them, and the changes that depend on them. A stored change
+    /// without a signature thus always has its voucher stored, and can be sent on.
+    fn held_back(&self, plan: &[ChangeHash], planned: &HashSet<ChangeHash>) -> HashSet<ChangeHash> {
+        let mut held: HashSet<ChangeHash> = HashSet::default();
+        loop {
+            let before = held.len();
+            // A voucher comes after what it vouches for: walk back.
+            for hash in plan.iter().rev() {
+                let Some(Seal::Vouched(voucher)) = self.pending.get(hash).map(|c| &c.seal) else {
+                    continue;
+                };
+                let present = self.history.contains(voucher)
+                    || (planned.contains(voucher) && !held.contains(voucher));
+                if !present {
+                    held.insert(*hash);
+                }
+            }
+            if held.len() == before {
+                return held;
+            }
+            // What depends on a held change waits with it.
+            for hash in plan {
+                let depends = self
+                    .pending
+                    .get(hash)
+                    .is_some_and(|c| c.body.deps.iter().any(|d| held.contains(d)));
+                if depends {
+                    held.insert(*hash);
+                }
+            }
+        }
     }
 
     /// Decides the validity of newly stored changes, on the fast path when they extend the

@@ -1,9 +1,22 @@
 //! Changes: operations sealed with their author, causal position and signature.
 //!
-//! A change travels as `postcard((body, signature))` where `body` is the canonical
-//! postcard encoding of [`ChangeBody`] and `signature` is the author's Ed25519 signature of
-//! `SIGNING_CONTEXT || body`. Its hash is the BLAKE3 hash of those bytes. Decoding accepts
-//! only the canonical encoding, so one change has exactly one byte form and one hash.
+//! A change's body ([`ChangeBody`]) has one canonical postcard encoding. Its hash, the
+//! change's identity, is the BLAKE3 hash of that encoding (in key-derivation mode, with a
+//! context string of its own). Its author vouches for it in one of two ways:
+//!
+//! - a **signature**: the author's Ed25519 signature of `SEAL_CONTEXT || hash`;
+//! - a **later change of the same author** that names it among its dependencies and is
+//!   itself vouched for: that change's hash covers this one's, so its signature covers this
+//!   change too. A change sent or saved with such a later change needs no signature of its
+//!   own, so a run of changes by one author carries one signature, on its last change.
+//!
+//! A change made by this copy's member is signed only when it leaves the copy, and only if
+//! no later change of the member travels with it ([`outgoing`]).
+//!
+//! Changes written by format versions 1 and 2 are *legacy* changes: they travel as
+//! `postcard((body, signature))`, signed over `LEGACY_CONTEXT || body`, and their hash is
+//! the BLAKE3 hash of those bytes, so they always keep their signature. Decoding accepts
+//! only canonical encodings, so one change has exactly one byte form and one hash.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +25,12 @@ use crate::identity::{Identity, Verifier};
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
 
-const SIGNING_CONTEXT: &[u8] = b"cercle change v1\0";
+/// What a legacy change's signature signs, before its body.
+const LEGACY_CONTEXT: &[u8] = b"cercle change v1\0";
+/// The BLAKE3 key-derivation context of change hashes.
+const HASH_CONTEXT: &str = "cercle 2026-11 change hash";
+/// What a change's signature signs, before its hash.
+const SEAL_CONTEXT: &[u8] = b"cercle change v2\0";
 
 /// The signed content of a change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +51,22 @@ impl ChangeBody {
     }
 }
 
+/// How a change's author vouches for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Seal {
+    /// The author's signature of the change's hash.
+    Signed([u8; 64]),
+    /// No signature: the change with this hash, by the same author, names this one among
+    /// its dependencies and is vouched for. A stored change sealed so always has that
+    /// change stored too.
+    Vouched(ChangeHash),
+    /// Made by this copy's member and not signed yet: signed when it leaves the copy.
+    Own,
+    /// A change of format versions 1 and 2, whose hash covers its signature.
+    Legacy([u8; 64]),
+}
+
+/// The bytes of a legacy change.
 #[derive(Serialize, Deserialize)]
 struct Wire<'a> {
     #[serde(borrow)]
@@ -40,14 +74,14 @@ struct Wire<'a> {
     signature: &'a [u8],
 }
 
-/// A decoded, hashed change with its signature. The signature is checked before a
-/// `Change` exists ([`Change::decode_all`], [`Change::check_all`]); a `Change` never holds a
-/// forged one. Its canonical bytes are not kept: they are rebuilt from the body when needed.
+/// A decoded, hashed change and its seal. Signatures are checked before a `Change` exists
+/// ([`Change::decode_all`], [`Change::check_all`]); a `Change` never holds a forged one.
+/// Its canonical bytes are not kept: they are rebuilt from the body when needed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Change {
     pub(crate) hash: ChangeHash,
     pub(crate) body: ChangeBody,
-    pub(crate) signature: [u8; 64],
+    pub(crate) seal: Seal,
 }
 
 pub(crate) fn postcard_error(what: &'static str, e: postcard::Error) -> DecodeError {
@@ -77,8 +111,16 @@ where
     Ok(value)
 }
 
+/// The BLAKE3 hash of `bytes`: the hash of a legacy change's bytes.
 pub(crate) fn hash_bytes(bytes: &[u8]) -> ChangeHash {
     ChangeHash::from_bytes(*blake3::hash(bytes).as_bytes())
+}
+
+/// The hash of a change from its body's canonical encoding.
+fn hash_body(body_bytes: &[u8]) -> ChangeHash {
+    let mut hasher = blake3::Hasher::new_derive_key(HASH_CONTEXT);
+    hasher.update(body_bytes);
+    ChangeHash::from_bytes(*hasher.finalize().as_bytes())
 }
 
 /// Changes per verifying thread, at least: below, threads cost more than they save.
@@ -92,11 +134,29 @@ pub(crate) fn parallelism() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn signing_message(body: &[u8]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(SIGNING_CONTEXT.len() + body.len());
-    message.extend_from_slice(SIGNING_CONTEXT);
+fn legacy_message(body: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(LEGACY_CONTEXT.len() + body.len());
+    message.extend_from_slice(LEGACY_CONTEXT);
     message.extend_from_slice(body);
     message
+}
+
+fn seal_message(hash: &ChangeHash) -> Vec<u8> {
+    let mut message = Vec::with_capacity(SEAL_CONTEXT.len() + 32);
+    message.extend_from_slice(SEAL_CONTEXT);
+    message.extend_from_slice(hash.as_bytes());
+    message
+}
+
+/// A change's signature as read, before it is checked.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Received {
+    /// A signature of the change's hash.
+    Signature([u8; 64]),
+    /// No signature: a later change of the list must vouch for it.
+    Bare,
+    /// A legacy change's signature.
+    Legacy([u8; 64]),
 }
 
 /// A change whose hash is known but whose signature and structure are not yet checked:
@@ -104,17 +164,17 @@ fn signing_message(body: &[u8]) -> Vec<u8> {
 #[derive(Debug)]
 pub(crate) struct Unchecked {
     change: Change,
-    /// The canonical encoding of the body: what the signature signs.
-    body_bytes: Vec<u8>,
+    /// A legacy change's body encoding, which its signature signs (empty otherwise).
+    legacy_body: Vec<u8>,
 }
 
-/// The canonical encoding of a change body: what its author signs.
+/// The canonical encoding of a change body.
 fn body_bytes(body: &ChangeBody) -> Vec<u8> {
     // Encoding plain data into a vector cannot fail.
     postcard::to_allocvec(body).unwrap_or_default()
 }
 
-/// The canonical bytes of a change, from its body's encoding and its signature: what is
+/// The bytes of a legacy change, from its body's encoding and its signature: what is
 /// hashed.
 fn wire_bytes(body_bytes: &[u8], signature: &[u8]) -> Vec<u8> {
     // Encoding plain data into a vector cannot fail.
@@ -126,16 +186,26 @@ fn wire_bytes(body_bytes: &[u8], signature: &[u8]) -> Vec<u8> {
 }
 
 impl Unchecked {
-    /// Rebuilds the canonical bytes of a change from its content and signature, to hash it.
-    pub(crate) fn rebuild(body: ChangeBody, signature: [u8; 64]) -> Self {
-        let body_bytes = body_bytes(&body);
+    /// Rebuilds a change's canonical encoding from its content, to hash it.
+    pub(crate) fn rebuild(body: ChangeBody, received: Received) -> Self {
+        let bytes = body_bytes(&body);
+        let (hash, seal, legacy_body) = match received {
+            Received::Signature(signature) => (hash_body(&bytes), Seal::Signed(signature), vec![]),
+            // The voucher is found when the whole list is checked.
+            Received::Bare => (
+                hash_body(&bytes),
+                Seal::Vouched(ChangeHash::from_bytes([0; 32])),
+                vec![],
+            ),
+            Received::Legacy(signature) => (
+                hash_bytes(&wire_bytes(&bytes, &signature)),
+                Seal::Legacy(signature),
+                bytes,
+            ),
+        };
         Unchecked {
-            change: Change {
-                hash: hash_bytes(&wire_bytes(&body_bytes, &signature)),
-                body,
-                signature,
-            },
-            body_bytes,
+            change: Change { hash, body, seal },
+            legacy_body,
         }
     }
 
@@ -193,42 +263,84 @@ fn in_parallel<T: Sync, U: Send, E: Send>(
 }
 
 impl Change {
-    /// Encodes and signs `body`.
-    pub(crate) fn seal(body: ChangeBody, identity: &Identity) -> Self {
-        let body_bytes = body_bytes(&body);
-        let signature = identity.sign(&signing_message(&body_bytes));
+    /// Hashes `body` into a change of this copy's member, to be signed when it leaves.
+    pub(crate) fn own(body: ChangeBody) -> Self {
         Change {
-            hash: hash_bytes(&wire_bytes(&body_bytes, &signature)),
+            hash: hash_body(&body_bytes(&body)),
             body,
-            signature,
+            seal: Seal::Own,
         }
     }
 
-    /// The change's canonical bytes, as hashed.
-    #[cfg(test)]
-    pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        wire_bytes(&body_bytes(&self.body), &self.signature)
+    /// The signature of this change by `identity`.
+    pub(crate) fn sign(&self, identity: &Identity) -> [u8; 64] {
+        identity.sign(&seal_message(&self.hash))
     }
 
-    /// Decodes and verifies a list of changes, in order. Large lists are verified on
-    /// every core of the machine (signature verification dominates loading); the error is
-    /// always that of the first rejected change in the list, whichever thread met it.
+    /// Hashes and signs `body` (a change as another copy sends it).
+    #[cfg(test)]
+    pub(crate) fn signed(body: ChangeBody, identity: &Identity) -> Self {
+        let mut change = Change::own(body);
+        change.seal = Seal::Signed(change.sign(identity));
+        change
+    }
+
+    /// Signs `body` into a legacy change (as format versions 1 and 2 wrote them).
+    #[cfg(test)]
+    pub(crate) fn legacy(body: ChangeBody, identity: &Identity) -> Self {
+        let bytes = body_bytes(&body);
+        let signature = identity.sign(&legacy_message(&bytes));
+        Change {
+            hash: hash_bytes(&wire_bytes(&bytes, &signature)),
+            body,
+            seal: Seal::Legacy(signature),
+        }
+    }
+
+    /// A legacy change's bytes, as hashed.
+    #[cfg(test)]
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let signature = match &self.seal {
+            Seal::Legacy(s) | Seal::Signed(s) => s.as_slice(),
+            Seal::Vouched(_) | Seal::Own => &[],
+        };
+        wire_bytes(&body_bytes(&self.body), signature)
+    }
+
+    /// Decodes and verifies a list of legacy changes, in order. Large lists are verified
+    /// on every core of the machine; the error is always that of the first rejected change
+    /// in the list, whichever thread met it.
     pub(crate) fn decode_all(encoded: &[&[u8]]) -> Result<Vec<Self>, (ChangeHash, Rejection)> {
         in_parallel(encoded, |verifier, bytes| {
             Self::decode_with(verifier, bytes)
         })
     }
 
-    /// Checks rebuilt changes like [`decode_all`](Change::decode_all) checks decoded ones.
-    pub(crate) fn check_all(changes: Vec<Unchecked>) -> Result<Vec<Self>, (ChangeHash, Rejection)> {
-        in_parallel(&changes, |verifier, u| {
-            u.change.check(verifier, &u.body_bytes)
+    /// Checks rebuilt changes: finds, for each change without a signature, the later
+    /// change of its author in the list that vouches for it, then checks every signature
+    /// and structure (on every core for long lists). The error is that of the first
+    /// rejected change in the list.
+    pub(crate) fn check_all(
+        mut changes: Vec<Unchecked>,
+    ) -> Result<Vec<Self>, (ChangeHash, Rejection)> {
+        let unvouched = find_vouchers(&mut changes);
+        let checked = unvouched.map_or(changes.as_slice(), |at| changes.get(..at).unwrap_or(&[]));
+        in_parallel(checked, |verifier, u| {
+            u.change.check(verifier, &u.legacy_body)
         })?;
+        if let Some(c) = unvouched.and_then(|at| changes.get(at)) {
+            return Err((
+                c.change.hash,
+                Rejection::Unvouched {
+                    author: c.change.body.author,
+                },
+            ));
+        }
         Ok(changes.into_iter().map(|u| u.change).collect())
     }
 
-    /// Decodes one change and checks its encoding and signature. Causal checks (known
-    /// author, Lamport counter) need the history and are done when it is applied.
+    /// Decodes one legacy change and checks its encoding and signature. Causal checks
+    /// (known author, Lamport counter) need the history and are done when it is applied.
     #[cfg(test)]
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, (ChangeHash, Rejection)> {
         Self::decode_with(&mut Verifier::default(), bytes)
@@ -245,21 +357,31 @@ impl Change {
         let change = Change {
             hash,
             body,
-            signature,
+            seal: Seal::Legacy(signature),
         };
         change.check(verifier, wire.body)?;
         Ok(change)
     }
 
-    /// Checks the signature (over `body_bytes`, the body's canonical encoding) and the
-    /// structure of a change.
+    /// Checks the signature (a legacy change's over `legacy_body`, its body's canonical
+    /// encoding) and the structure of a change.
     fn check(
         &self,
         verifier: &mut Verifier,
-        body_bytes: &[u8],
+        legacy_body: &[u8],
     ) -> Result<(), (ChangeHash, Rejection)> {
         let (hash, body) = (self.hash, &self.body);
-        if !verifier.verify(&body.author, &signing_message(body_bytes), &self.signature) {
+        let verified = match &self.seal {
+            Seal::Signed(signature) => {
+                verifier.verify(&body.author, &seal_message(&hash), signature)
+            }
+            Seal::Legacy(signature) => {
+                verifier.verify(&body.author, &legacy_message(legacy_body), signature)
+            }
+            // Vouched for by a later change, whose signature is checked.
+            Seal::Vouched(_) | Seal::Own => true,
+        };
+        if !verified {
             return Err((
                 hash,
                 Rejection::BadSignature {
@@ -300,8 +422,85 @@ impl Change {
     }
 }
 
+/// Who vouches for a change: (the change, its author) -> a later change of that author,
+/// itself vouched for, that names it among its dependencies.
+type Vouchers = foldhash::HashMap<(ChangeHash, MemberId), ChangeHash>;
+
+/// Records that `change` (vouched for) vouches for the changes of its author it depends on.
+fn vouch(vouchers: &mut Vouchers, change: &Change) {
+    for dep in &change.body.deps {
+        vouchers
+            .entry((*dep, change.body.author))
+            .or_insert(change.hash);
+    }
+}
+
+/// Gives each change read without a signature the later change of the list that vouches
+/// for it; returns the position of the first change for which none does.
+fn find_vouchers(changes: &mut [Unchecked]) -> Option<usize> {
+    let mut vouchers = Vouchers::default();
+    let mut unvouched = None;
+    for (at, u) in changes.iter_mut().enumerate().rev() {
+        let change = &mut u.change;
+        if let Seal::Vouched(voucher) = &mut change.seal {
+            match vouchers.get(&(change.hash, change.body.author)) {
+                Some(found) => *voucher = *found,
+                None => {
+                    // Not vouched for: it vouches for nothing either.
+                    unvouched = Some(at);
+                    continue;
+                }
+            }
+        }
+        vouch(&mut vouchers, change);
+    }
+    unvouched
+}
+
+/// The seals with which `changes` (in a causal order) leave this copy, one per change: a
+/// change that a later change of its author in the list names among its dependencies is
+/// vouched for by it and travels without a signature; every other one carries its
+/// signature, made now with `identity` for the member's own changes not signed yet. A
+/// genesis carries its signature whenever this copy has it or can make it.
+///
+/// Lists that leave a copy hold every stored change that follows any change they hold
+/// (everything the receiver lacks) or are completed with the changes that vouch for the
+/// ones they hold, so a stored change sealed [`Seal::Vouched`] always finds its voucher.
+pub(crate) fn outgoing(changes: &[&Change], identity: &Identity) -> Vec<Seal> {
+    let mut vouchers = Vouchers::default();
+    let mut seals = Vec::with_capacity(changes.len());
+    for change in changes.iter().rev() {
+        // A genesis travels signed when it can, so a copy can start from it alone.
+        let signable = matches!(change.seal, Seal::Signed(_) | Seal::Own);
+        let found = if change.body.deps.is_empty() && signable {
+            None
+        } else {
+            vouchers.get(&(change.hash, change.body.author)).copied()
+        };
+        let seal = match (&change.seal, found) {
+            // A legacy change's hash covers its signature: it always travels with it.
+            (Seal::Legacy(signature), _) => Seal::Legacy(*signature),
+            (_, Some(voucher)) => Seal::Vouched(voucher),
+            (Seal::Signed(signature), None) => Seal::Signed(*signature),
+            (Seal::Own, None) if change.body.author == identity.member_id() => {
+                Seal::Signed(change.sign(identity))
+            }
+            // Unreachable when the list is complete (see above); the receiver would refuse
+            // the change as unvouched rather than accept an unchecked one.
+            (seal @ (Seal::Own | Seal::Vouched(_)), None) => {
+                debug_assert!(false, "a change leaves without what vouches for it");
+                seal.clone()
+            }
+        };
+        vouch(&mut vouchers, change);
+        seals.push(seal);
+    }
+    seals.reverse();
+    seals
+}
+
 #[cfg(test)]
-#[allow(clippy::indexing_slicing)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -319,9 +518,125 @@ mod tests {
                         name: format!("n{seq}"),
                     }],
                 };
-                Change::seal(body, &me)
+                Change::legacy(body, &me)
             })
             .collect()
+    }
+
+    /// A chain of changes by `author`, each depending on the previous one (the first on
+    /// `root`), followed by a change of `other` depending on the last.
+    fn chain(author: &Identity, n: u64, root: ChangeHash, other: &Identity) -> Vec<Change> {
+        let mut out: Vec<Change> = Vec::new();
+        let mut dep = root;
+        for seq in 1..=n + 1 {
+            let who = if seq <= n { author } else { other };
+            let body = ChangeBody {
+                author: who.member_id(),
+                seq,
+                lamport: seq,
+                deps: vec![dep],
+                time: 0,
+                ops: vec![Op::RenameWorkspace {
+                    name: format!("n{seq}"),
+                }],
+            };
+            let change = Change::own(body);
+            dep = change.hash;
+            out.push(change);
+        }
+        out
+    }
+
+    /// Encodes `changes` as `identity`'s copy sends them, then reads and checks them.
+    fn round_trip(
+        changes: &[Change],
+        seals: &[Seal],
+    ) -> Result<Vec<Change>, (ChangeHash, Rejection)> {
+        let refs: Vec<&Change> = changes.iter().collect();
+        let bytes = crate::compact::encode(&refs, seals);
+        let read = crate::compact::decode(&bytes, false).map_err(|_| {
+            (
+                ChangeHash::from_bytes([0; 32]),
+                Rejection::Structure("unreadable"),
+            )
+        })?;
+        Change::check_all(read)
+    }
+
+    /// Law: a run of changes by one author carries one signature, on its last change; the
+    /// others are vouched for by the change after them, and read back so.
+    #[test]
+    fn a_run_of_changes_by_one_author_carries_one_signature() {
+        let (alice, bob) = (
+            Identity::from_secret_bytes([5; 32]),
+            Identity::from_secret_bytes([6; 32]),
+        );
+        let mut changes = chain(&alice, 5, ChangeHash::from_bytes([1; 32]), &bob);
+        changes[5].seal = Seal::Signed(changes[5].sign(&bob));
+        let refs: Vec<&Change> = changes.iter().collect();
+        let seals = outgoing(&refs, &alice);
+        let signed: Vec<bool> = seals.iter().map(|s| matches!(s, Seal::Signed(_))).collect();
+        // Bob's change, after Alice's, does not vouch for hers.
+        assert_eq!(signed, [false, false, false, false, true, true]);
+        let alice_only = &changes[..5];
+        let seals = outgoing(&alice_only.iter().collect::<Vec<_>>(), &alice);
+        let read = round_trip(alice_only, &seals).unwrap();
+        for (i, c) in read.iter().enumerate() {
+            assert_eq!(c.hash, alice_only[i].hash);
+            match (i, &c.seal) {
+                (4, Seal::Signed(_)) => {}
+                (i, Seal::Vouched(v)) => assert_eq!(*v, alice_only[i + 1].hash),
+                other => panic!("unexpected seal {other:?}"),
+            }
+        }
+    }
+
+    /// Law: a change without a signature is refused unless a later change of *its own
+    /// author* in the same list names it: another member cannot vouch for it, nor can a
+    /// change that is itself unvouched, nor one whose signature does not verify.
+    #[test]
+    fn only_its_own_author_can_vouch_for_a_change() {
+        let (alice, mallory) = (
+            Identity::from_secret_bytes([5; 32]),
+            Identity::from_secret_bytes([7; 32]),
+        );
+        let changes = chain(&alice, 2, ChangeHash::from_bytes([1; 32]), &mallory);
+        let bare = Seal::Vouched(ChangeHash::from_bytes([0; 32]));
+        let signed = |c: &Change, who: &Identity| Seal::Signed(c.sign(who));
+        let unvouched = |r: Result<Vec<Change>, (ChangeHash, Rejection)>| match r {
+            Err((hash, Rejection::Unvouched { .. })) => Some(hash),
+            _ => None,
+        };
+        // Alice's first change bare, vouched by her second: accepted.
+        let ok = [
+            bare.clone(),
+            signed(&changes[1], &alice),
+            signed(&changes[2], &mallory),
+        ];
+        assert!(round_trip(&changes, &ok).is_ok());
+        // Alice's second bare too: only Mallory's change names it. Refused, naming the
+        // first change that nothing vouches for.
+        let by_mallory = [bare.clone(), bare.clone(), signed(&changes[2], &mallory)];
+        assert_eq!(
+            unvouched(round_trip(&changes, &by_mallory)),
+            Some(changes[0].hash)
+        );
+        // The last change of a list has nothing after it.
+        let last_bare = [bare.clone(), signed(&changes[1], &alice), bare.clone()];
+        assert_eq!(
+            unvouched(round_trip(&changes, &last_bare)),
+            Some(changes[2].hash)
+        );
+        // A voucher signed by someone else is a forgery: refused.
+        let forged = [
+            bare.clone(),
+            signed(&changes[1], &mallory),
+            signed(&changes[2], &mallory),
+        ];
+        assert!(matches!(
+            round_trip(&changes, &forged),
+            Err((hash, Rejection::BadSignature { .. })) if hash == changes[1].hash
+        ));
     }
 
     /// Law: decoding a list gives the list, and a list with forged changes is refused

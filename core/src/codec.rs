@@ -9,17 +9,22 @@
 //! list's compact form ([`crate::compact`]), then that form compressed with raw DEFLATE
 //! (RFC 1951). The
 //! checksum makes every altered byte an error, including the few bits DEFLATE ignores.
-//! Version 1 (a postcard list of each change's canonical bytes) is still read.
+//! Version 3 changed the changes themselves, not the containers: a change's hash no longer
+//! covers its signature, and a change vouched for by a later change of its author travels
+//! without one (see [`crate::change`]). Versions 1 (a postcard list of each change's
+//! canonical bytes) and 2 are still read; their changes stay what they were (legacy
+//! changes, with their signatures and hashes).
 
 use serde::{Deserialize, Serialize};
 
-use crate::change::{decode_exact, Change, Unchecked};
+use crate::change::{decode_exact, outgoing, Change, Unchecked};
 use crate::compact::{self, CompactError};
 use crate::error::{DecodeError, Rejection};
+use crate::identity::Identity;
 use crate::ids::ChangeHash;
 
 /// The format version written by this library (it also reads every earlier one).
-pub const FORMAT_VERSION: u8 = 2;
+pub const FORMAT_VERSION: u8 = 3;
 
 pub(crate) const CHANGES_MAGIC: &[u8; 4] = b"CRCL";
 pub(crate) const SYNC_MAGIC: &[u8; 4] = b"CRCS";
@@ -136,19 +141,27 @@ fn unpack(what: &'static str, packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
     }
 }
 
-/// Reads a compact change list (see [`crate::compact`]), naming `what` in errors.
+/// Reads a compact change list (see [`crate::compact`]) of format `version`, naming
+/// `what` in errors.
 pub(crate) fn decode_compact(
     what: &'static str,
+    version: u8,
     bytes: &[u8],
 ) -> Result<Vec<Unchecked>, DecodeError> {
-    compact::decode(bytes).map_err(|e| compact_error(what, e))
+    compact::decode(bytes, version < 3).map_err(|e| compact_error(what, e))
+}
+
+/// The packed compact form of changes in a causal order, as they leave the copy of
+/// `identity` (see [`outgoing`]).
+fn pack_changes(changes: &[&Change], identity: &Identity) -> Vec<u8> {
+    pack(&compact::encode(changes, &outgoing(changes, identity)))
 }
 
 /// Changes read from a container, not yet verified.
 pub(crate) enum Decoded<'a> {
     /// Version 1: each change's canonical bytes.
     Raw(Vec<&'a [u8]>),
-    /// Version 2: changes rebuilt from the compact form.
+    /// Versions 2 and 3: changes rebuilt from the compact form.
     Rebuilt(Vec<Unchecked>),
 }
 
@@ -177,8 +190,10 @@ struct BundleV1<'a> {
     changes: Vec<&'a [u8]>,
 }
 
-pub(crate) fn encode_changes<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<u8> {
-    with_header(CHANGES_MAGIC, &pack(&compact::encode(changes)))
+/// A saved workspace or change bundle holding `changes`, in a causal order, as they leave
+/// the copy of `identity`.
+pub(crate) fn encode_changes(changes: &[&Change], identity: &Identity) -> Vec<u8> {
+    with_header(CHANGES_MAGIC, &pack_changes(changes, identity))
 }
 
 pub(crate) fn decode_changes(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
@@ -188,7 +203,9 @@ pub(crate) fn decode_changes(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
             let bundle: BundleV1<'_> = decode_exact("change list", body)?;
             Ok(Decoded::Raw(bundle.changes))
         }
-        (_, body) => decode_compact(WHAT, &unpack(WHAT, body)?).map(Decoded::Rebuilt),
+        (version, body) => {
+            decode_compact(WHAT, version, &unpack(WHAT, body)?).map(Decoded::Rebuilt)
+        }
     }
 }
 
@@ -229,13 +246,16 @@ pub(crate) struct ReceivedSync<'a> {
     pub(crate) changes: Decoded<'a>,
 }
 
-pub(crate) fn encode_sync<'a>(
+/// A sync message carrying `changes`, in a causal order, as they leave the copy of
+/// `identity`.
+pub(crate) fn encode_sync(
     heads: Vec<ChangeHash>,
     have: Vec<ChangeHash>,
     need: Vec<ChangeHash>,
-    changes: impl IntoIterator<Item = &'a Change>,
+    changes: &[&Change],
+    identity: &Identity,
 ) -> Vec<u8> {
-    let changes = pack(&compact::encode(changes));
+    let changes = pack_changes(changes, identity);
     let message = SyncMessage {
         heads,
         have,
@@ -261,9 +281,9 @@ pub(crate) fn decode_sync(bytes: &[u8]) -> Result<ReceivedSync<'_>, DecodeError>
                 changes: Decoded::Raw(m.changes),
             })
         }
-        (_, body) => {
+        (version, body) => {
             let m: SyncMessage<'_> = decode_exact("sync message", body)?;
-            let changes = decode_compact(WHAT, &unpack(WHAT, m.changes)?)?;
+            let changes = decode_compact(WHAT, version, &unpack(WHAT, m.changes)?)?;
             Ok(ReceivedSync {
                 heads: m.heads,
                 have: m.have,

@@ -15,15 +15,17 @@
 //!   author's previous change in the list, its Lamport counter and time as differences
 //!   from the previous change, its dependencies (a varint `r`: `r > 0` is the change `r`
 //!   places earlier in the list, `0` is followed by a raw hash), its operations and its
-//!   64-byte signature.
+//!   seal: a byte, `0` for none (a later change of the author vouches for it), `1` followed
+//!   by a 64-byte signature, `2` followed by the 64-byte signature of a legacy change
+//!   (see [`crate::change`]). Version 2 lists have no seal byte: every change there is a
+//!   legacy change followed by its signature.
 //!
 //! Integers are LEB128 varints (signed ones zigzag-encoded), strings and byte strings
 //! carry their length, enums their variant index, structs and tuples their fields in order
 //! (the layout of the canonical encoding, with ids replaced as above).
 //!
 //! The compact form is only an encoding, never trusted: reading it rebuilds each change's
-//! canonical bytes, whose hash and signature are then checked exactly as for a change
-//! received on its own.
+//! canonical bytes, whose hash and signature are then checked.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -32,11 +34,16 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
 use serde::Deserialize;
 
-use crate::change::{Change, ChangeBody, Unchecked};
+use crate::change::{Change, ChangeBody, Received, Seal, Unchecked};
 use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId};
 use crate::op::{with_ids, Op};
 
 const SIGNATURE_LEN: usize = 64;
+
+/// The seal byte of a change: no signature, a signature, a legacy change's signature.
+const BARE: u8 = 0;
+const SIGNED: u8 = 1;
+const LEGACY: u8 = 2;
 
 /// Why a compact list could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,15 +191,15 @@ fn created(op: &Op, id: OpId) -> Option<Created> {
     }
 }
 
-/// Encodes changes, in the order given, in the compact form.
-pub(crate) fn encode<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<u8> {
-    let changes: Vec<&Change> = changes.into_iter().collect();
+/// Encodes changes with their seals (see [`crate::change::outgoing`]), in the order
+/// given, in the compact form.
+pub(crate) fn encode(changes: &[&Change], seals: &[Seal]) -> Vec<u8> {
     let mut w = Writer::default();
     let mut positions: HashMap<ChangeHash, usize> = HashMap::with_capacity(changes.len());
     let mut last_seq: HashMap<MemberId, u64> = HashMap::new();
     let (mut lamport, mut time) = (0u64, 0i64);
     put_varint(&mut w.out, changes.len() as u64);
-    for (at, change) in changes.iter().enumerate() {
+    for (at, (change, seal)) in changes.iter().zip(seals).enumerate() {
         let body = &change.body;
         w.members.write(&mut w.out, *body.author.as_bytes());
         let seq = last_seq.insert(body.author, body.seq).unwrap_or(0);
@@ -221,7 +228,17 @@ pub(crate) fn encode<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<u
             }
             w.created(op, id);
         }
-        w.out.extend_from_slice(&change.signature);
+        match seal {
+            Seal::Signed(signature) => {
+                w.out.push(SIGNED);
+                w.out.extend_from_slice(signature);
+            }
+            Seal::Legacy(signature) => {
+                w.out.push(LEGACY);
+                w.out.extend_from_slice(signature);
+            }
+            Seal::Vouched(_) | Seal::Own => w.out.push(BARE),
+        }
         positions.insert(change.hash, at);
     }
     w.out
@@ -529,8 +546,8 @@ impl<'de> Reader<'de> {
 }
 
 /// Reads a compact list of changes: each one rebuilt to its canonical bytes and hashed,
-/// its signature not yet checked.
-pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<Unchecked>, CompactError> {
+/// its signature not yet checked. `legacy`: a version 2 list, without seal bytes.
+pub(crate) fn decode(bytes: &[u8], legacy: bool) -> Result<Vec<Unchecked>, CompactError> {
     let mut r = Reader {
         input: bytes,
         members: Vec::new(),
@@ -579,10 +596,18 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<Unchecked>, CompactError> {
             r.created(&op, id);
             ops.push(op);
         }
-        let signature: [u8; SIGNATURE_LEN] = r
-            .take(SIGNATURE_LEN)?
-            .try_into()
-            .map_err(|_| CompactError::Truncated)?;
+        let seal = if legacy { LEGACY } else { r.byte()? };
+        let mut signature = || -> Result<[u8; SIGNATURE_LEN], CompactError> {
+            r.take(SIGNATURE_LEN)?
+                .try_into()
+                .map_err(|_| CompactError::Truncated)
+        };
+        let received = match seal {
+            BARE => Received::Bare,
+            SIGNED => Received::Signature(signature()?),
+            LEGACY => Received::Legacy(signature()?),
+            _ => return Err(CompactError::Malformed),
+        };
         let body = ChangeBody {
             author,
             seq,
@@ -591,7 +616,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<Unchecked>, CompactError> {
             time,
             ops,
         };
-        out.push(Unchecked::rebuild(body, signature));
+        out.push(Unchecked::rebuild(body, received));
     }
     if !r.input.is_empty() {
         return Err(CompactError::Malformed);
@@ -824,6 +849,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::change::outgoing;
     use crate::identity::Identity;
     use crate::ids::OpId;
     use crate::object::{
@@ -1001,7 +1027,11 @@ mod tests {
     /// A change's content apart from its dependencies: author, seq, Lamport, time, ops.
     type Draft = (u8, u64, u64, i64, Vec<Op>);
 
-    fn drafts() -> impl Strategy<Value = Vec<(Draft, Vec<prop::sample::Index>, bool)>> {
+    /// A draft, indices of earlier changes it depends on, whether it also depends on a
+    /// change outside the list, whether it is a legacy change.
+    type Drafted = (Draft, Vec<prop::sample::Index>, bool, bool);
+
+    fn drafts() -> impl Strategy<Value = Vec<Drafted>> {
         let draft = (
             0u8..4,
             any::<u64>(),
@@ -1010,14 +1040,14 @@ mod tests {
             prop::collection::vec(op(), 0..6),
         );
         let deps = prop::collection::vec(any::<prop::sample::Index>(), 0..3);
-        prop::collection::vec((draft, deps, any::<bool>()), 0..12)
+        prop::collection::vec((draft, deps, any::<bool>(), any::<bool>()), 0..12)
     }
 
-    /// Seals drafts into changes whose dependencies point to earlier changes of the list
-    /// and, when `outside` is set, to a change that is not in it.
-    fn seal(drafts: Vec<(Draft, Vec<prop::sample::Index>, bool)>) -> Vec<Change> {
+    /// Seals drafts into changes (signed, or legacy) whose dependencies point to earlier
+    /// changes of the list and, when `outside` is set, to a change that is not in it.
+    fn seal(drafts: Vec<Drafted>) -> Vec<Change> {
         let mut out: Vec<Change> = Vec::new();
-        for ((author, seq, lamport, time, ops), deps, outside) in drafts {
+        for ((author, seq, lamport, time, ops), deps, outside, legacy) in drafts {
             let mut deps: Vec<ChangeHash> = deps
                 .iter()
                 .filter(|_| !out.is_empty())
@@ -1037,28 +1067,48 @@ mod tests {
                 time,
                 ops,
             };
-            out.push(Change::seal(body, &identity));
+            out.push(if legacy {
+                Change::legacy(body, &identity)
+            } else {
+                Change::signed(body, &identity)
+            });
         }
         out
+    }
+
+    /// Encodes changes with the seals they leave a copy with.
+    fn encode_all(changes: &[Change]) -> Vec<u8> {
+        let refs: Vec<&Change> = changes.iter().collect();
+        let seals = outgoing(&refs, &Identity::from_secret_bytes([0; 32]));
+        encode(&refs, &seals)
     }
 
     proptest! {
         /// Law: the compact form of any list of changes (every kind of operation, ids
         /// repeated, created, or fresh; dependencies inside and outside the list; any
-        /// counters) rebuilds every change byte for byte, with the same hash.
+        /// counters; legacy changes among them) rebuilds every change byte for byte, with
+        /// the same hash, and with its signature unless a later change vouches for it.
         #[test]
         fn compact_form_rebuilds_every_change_byte_for_byte(drafts in drafts()) {
             let changes = seal(drafts);
-            let encoded = encode(&changes);
-            let decoded = decode(&encoded);
+            let refs: Vec<&Change> = changes.iter().collect();
+            let seals = outgoing(&refs, &Identity::from_secret_bytes([0; 32]));
+            let encoded = encode(&refs, &seals);
+            let decoded = decode(&encoded, false);
             prop_assert!(decoded.is_ok());
             let rebuilt = decoded.unwrap_or_default();
             prop_assert_eq!(rebuilt.len(), changes.len());
-            for (again, change) in rebuilt.iter().zip(&changes) {
-                prop_assert_eq!(again.unchecked(), change);
+            for ((again, change), seal) in rebuilt.iter().zip(&changes).zip(&seals) {
+                let again = again.unchecked();
+                prop_assert_eq!(again.hash, change.hash);
+                prop_assert_eq!(&again.body, &change.body);
+                match seal {
+                    Seal::Vouched(_) => prop_assert!(matches!(again.seal, Seal::Vouched(_))),
+                    _ => prop_assert_eq!(&again.seal, &change.seal),
+                }
             }
             // A change list written twice is written the same.
-            prop_assert_eq!(encode(&changes), encoded);
+            prop_assert_eq!(encode_all(&changes), encoded);
         }
 
         /// Law: arbitrary bytes, and every truncation of a real compact list, are refused
@@ -1069,10 +1119,11 @@ mod tests {
             noise in prop::collection::vec(any::<u8>(), 0..64),
             cut in any::<prop::sample::Index>(),
         ) {
-            let _ = decode(&noise);
-            let encoded = encode(&seal(drafts));
+            let _ = decode(&noise, false);
+            let _ = decode(&noise, true);
+            let encoded = encode_all(&seal(drafts));
             let cut = cut.index(encoded.len() + 1);
-            let truncated = decode(&encoded[..cut]);
+            let truncated = decode(&encoded[..cut], false);
             prop_assert!(cut == encoded.len() || truncated.is_err());
         }
     }
@@ -1110,13 +1161,13 @@ mod tests {
             }],
         };
         let changes = [
-            Change::seal(create, &me),
-            Change::seal(set(2, 2), &me),
-            Change::seal(set(3, 3), &me),
+            Change::signed(create, &me),
+            Change::signed(set(2, 2), &me),
+            Change::signed(set(3, 3), &me),
         ];
-        let encoded = encode(&changes);
+        let encoded = encode_all(&changes);
         let raw = contact.as_bytes();
         assert!(!encoded.windows(raw.len()).any(|w| w == raw));
-        assert!(decode(&encoded).is_ok_and(|d| d.len() == 3));
+        assert!(decode(&encoded, false).is_ok_and(|d| d.len() == 3));
     }
 }

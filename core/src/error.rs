@@ -243,6 +243,13 @@ pub enum Rejection {
         /// The claimed author.
         author: MemberId,
     },
+    /// The change carries no signature, and no later change of its author in the same list
+    /// names it among its dependencies (which would vouch for it).
+    #[error("change by `{author}` carries no signature and nothing in its list vouches for it")]
+    Unvouched {
+        /// The claimed author.
+        author: MemberId,
+    },
     /// The author was never added to the workspace in the change's causal past.
     #[error("author `{author}` is unknown in the change's causal past")]
     UnknownAuthor {

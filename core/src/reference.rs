@@ -225,7 +225,8 @@ pub fn verify_saved(bytes: &[u8]) -> Result<usize, crate::LoadError> {
 /// fuzzing the decoder the checksum otherwise shields from random bytes.
 #[doc(hidden)]
 pub fn decode_compact(bytes: &[u8]) -> Result<usize, crate::LoadError> {
-    let changes = crate::codec::decode_compact("compact change list", bytes)?;
+    let changes =
+        crate::codec::decode_compact("compact change list", crate::codec::FORMAT_VERSION, bytes)?;
     let count = changes.len();
     crate::change::Change::check_all(changes)
         .map_err(|(hash, reason)| crate::LoadError::Rejected { hash, reason })?;

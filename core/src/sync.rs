@@ -143,14 +143,17 @@ impl Workspace {
         if state.sent_heads.as_ref() == Some(&heads) && to_send.is_empty() && !answering {
             return None;
         }
+        let changes: Vec<&Change> = to_send
+            .iter()
+            .filter_map(|&i| history.node(i))
+            .map(|n| &n.change)
+            .collect();
         let message = codec::encode_sync(
             heads.clone(),
             history.sample(),
             need.into_iter().collect(),
-            to_send
-                .iter()
-                .filter_map(|&i| history.node(i))
-                .map(|n| &n.change),
+            &changes,
+            &self.identity,
         );
         for &i in &to_send {
             if let Some(n) = history.node(i) {

@@ -222,7 +222,7 @@ impl Workspace {
                 name: name.chars().take(MAX_NAME).collect(),
             }],
         };
-        let change = Change::seal(body, &founder);
+        let change = Change::own(body);
         let mut ws = Self::empty(founder, clock);
         let g = ws.history.insert(change, Vec::new());
         debug_assert_eq!(g, 0);
@@ -412,8 +412,10 @@ impl Workspace {
         Ok(at)
     }
 
-    /// Seals the open change: signs it and adds it to the history. Returns its hash, or
-    /// `None` when there was nothing to commit.
+    /// Seals the open change: hashes it and adds it to the history. Returns its hash, or
+    /// `None` when there was nothing to commit. The change is signed when it leaves the
+    /// copy (a save, a bundle, a sync message), unless a later change of this member that
+    /// leaves with it vouches for it.
     pub fn commit(&mut self) -> Option<ChangeHash> {
         let mut open = self.open.take()?;
         // The change is kept for the life of the workspace: no spare capacity.
@@ -432,7 +434,7 @@ impl Workspace {
             .iter()
             .filter_map(|h| self.history.lookup(h))
             .collect();
-        let change = Change::seal(body, &self.identity);
+        let change = Change::own(body);
         let hash = change.hash;
         self.history.insert(change, deps);
         self.ignored.push(None);
@@ -440,7 +442,7 @@ impl Workspace {
         Some(hash)
     }
 
-    /// Signs `ops` into a change on top of the current heads without checking them, then
+    /// Seals `ops` into a change on top of the current heads without checking them, then
     /// applies it as if it came from another copy: it is judged like any received change.
     /// This is what a modified client could send; tests use it to exercise the resolver.
     #[doc(hidden)]
@@ -457,7 +459,7 @@ impl Workspace {
             time: self.clock.now_millis(),
             ops,
         };
-        let change = Change::seal(body, &self.identity);
+        let change = Change::own(body);
         let hash = change.hash;
         self.apply_changes(vec![change]).ok()?;
         Some(hash)

@@ -74,7 +74,7 @@ proptest! {
         let mut ws = founded();
         let before = state(&mut ws);
         let _ = ws.apply(&bytes);
-        for version in [1u8, 2] {
+        for version in [1u8, 2, 3] {
             let mut prefixed = b"CRCL".to_vec();
             prefixed.push(version);
             prefixed.extend(&bytes);
@@ -167,8 +167,11 @@ fn unknown_author_changes_are_rejected_with_a_typed_error() {
 fn sync_bytes_grow_with_the_difference_not_the_history() {
     let mut a = founded();
     a.add_member(id(2).member_id(), Role::Admin).unwrap();
-    for i in 0..300 {
-        a.rename(&format!("name {i}")).unwrap();
+    // A history that does not compress away: names that look random.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..3000 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        a.rename(&format!("{x:016x}")).unwrap();
         a.commit();
     }
     let mut b = copy_for(&mut a, 2);
@@ -240,4 +243,51 @@ proptest! {
             let _ = field.parse_value(&text);
         }
     }
+}
+
+/// Law: a change that travels without its own signature is stored only with the later
+/// change of its author that vouches for it. When that change waits for a dependency, so
+/// does the vouched one (reported as waiting for its voucher); both are stored once the
+/// dependency arrives, and the copy can then send them on.
+#[test]
+fn a_change_without_its_signature_waits_for_the_change_that_vouches_for_it() {
+    let mut alice = founded();
+    alice.add_member(id(2).member_id(), Role::Admin).unwrap();
+    alice.commit();
+    let mut bob = copy_for(&mut alice, 2);
+    let mut carol = copy_for(&mut alice, 2);
+    // Bob's change, then one of Alice's; Alice merges Bob's, then builds on both.
+    bob.create_group(NewGroup::new("Bob's")).unwrap();
+    bob.commit();
+    alice.create_group(NewGroup::new("First")).unwrap();
+    let first = alice.commit().unwrap();
+    alice.merge(&bob).unwrap();
+    alice.create_group(NewGroup::new("Second")).unwrap();
+    let second = alice.commit().unwrap();
+    // Forwarding Alice's first change alone brings her second, which vouches for it.
+    let forwarded = alice.save_since(&[]);
+    let relay = Workspace::load(id(3), &forwarded).unwrap();
+    let bundle = relay.encode_changes(&[first]);
+    let before = state(&mut carol);
+    let report = carol.apply(&bundle).unwrap();
+    assert!(report.applied.is_empty(), "{report:?}");
+    let mut waiting: Vec<_> = report
+        .pending
+        .iter()
+        .map(|p| (p.hash, p.missing.clone()))
+        .collect();
+    waiting.sort();
+    let bobs = bob.heads();
+    let mut second_waits = bobs.clone();
+    second_waits.push(first);
+    second_waits.sort();
+    let mut expected = vec![(first, vec![second]), (second, second_waits)];
+    expected.sort();
+    assert_eq!(waiting, expected);
+    assert_eq!(state(&mut carol), before);
+    // Bob's change arrives: all three are stored, and Carol sends them on to a new copy.
+    carol.apply(&bob.encode_changes(&bobs)).unwrap();
+    assert_eq!(state(&mut carol), state(&mut alice));
+    let mut dave = Workspace::load(id(4), &carol.save()).unwrap();
+    assert_eq!(state(&mut dave), state(&mut alice));
 }
