@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,22 @@ pub struct IgnoredChange {
     pub hash: ChangeHash,
     /// Why it is ignored.
     pub reason: IgnoredReason,
+}
+
+/// The changes received but not stored: new ones and those that waited before.
+struct Unstored<'a> {
+    incoming: &'a [Option<Change>],
+    position: &'a HashMap<ChangeHash, usize>,
+    pending: &'a BTreeMap<ChangeHash, Change>,
+}
+
+impl Unstored<'_> {
+    fn get(&self, hash: &ChangeHash) -> Option<&Change> {
+        match self.position.get(hash) {
+            Some(&at) => self.incoming.get(at).and_then(Option::as_ref),
+            None => self.pending.get(hash),
+        }
+    }
 }
 
 impl Workspace {
@@ -158,66 +174,49 @@ impl Workspace {
         let mut report = ApplyReport::default();
         let mark = self.history.mark();
         let pending_before = self.pending.clone();
-        let mut order = Vec::with_capacity(changes.len());
+        // The new changes, by position; they join `self.pending` only if they wait.
+        let mut incoming: Vec<Option<Change>> = Vec::with_capacity(changes.len());
+        let mut position: HashMap<ChangeHash, usize> = HashMap::default();
         for change in changes {
-            if self.history.contains(&change.hash) || self.pending.contains_key(&change.hash) {
+            let hash = change.hash;
+            let known = self.history.contains(&hash)
+                || self.pending.contains_key(&hash)
+                || position.contains_key(&hash);
+            if known {
                 report.duplicates += 1;
             } else {
-                order.push(change.hash);
-                self.pending.insert(change.hash, change);
+                position.insert(hash, incoming.len());
+                incoming.push(Some(change));
             }
         }
-        // Plan to store every change whose dependencies are present, waking the changes
-        // that wait for it, in input order otherwise (usually canonical, so nothing waits).
-        let mut waiting: BTreeMap<ChangeHash, Vec<ChangeHash>> = BTreeMap::new();
-        let mut plan: Vec<ChangeHash> = Vec::new();
-        let mut queue: Vec<ChangeHash> = order;
-        queue.extend(pending_before.keys().copied());
-        for hash in queue.into_iter().rev() {
-            let Some(change) = self.pending.get(&hash) else {
-                continue;
+        let waiting_before: Vec<ChangeHash> = self.pending.keys().copied().collect();
+        let plan = {
+            let unstored = Unstored {
+                incoming: &incoming,
+                position: &position,
+                pending: &self.pending,
             };
-            let missing: Vec<ChangeHash> = change
-                .body
-                .deps
+            let queue = incoming
                 .iter()
-                .filter(|d| !self.history.contains(d))
-                .copied()
-                .collect();
-            if missing.is_empty() {
-                plan.push(hash);
+                .flatten()
+                .map(|c| c.hash)
+                .chain(waiting_before);
+            let (plan, planned) = self.plan(&unstored, queue);
+            let held = self.held_back(&unstored, &plan, &planned);
+            if held.is_empty() {
+                plan
             } else {
-                for m in missing {
-                    waiting.entry(m).or_default().push(hash);
-                }
+                plan.into_iter().filter(|h| !held.contains(h)).collect()
             }
-        }
-        plan.reverse();
-        let mut planned: HashSet<ChangeHash> = HashSet::default();
-        let mut next = 0;
-        while let Some(&hash) = plan.get(next) {
-            next += 1;
-            planned.insert(hash);
-            for child in waiting.remove(&hash).unwrap_or_default() {
-                let complete = self.pending.get(&child).is_some_and(|c| {
-                    c.body
-                        .deps
-                        .iter()
-                        .all(|d| self.history.contains(d) || planned.contains(d))
-                });
-                // A change completes once: when the last of its dependencies is planned.
-                if complete {
-                    plan.push(child);
-                }
-            }
-        }
-        let held = self.held_back(&plan, &planned);
-        let mut stored: Vec<u32> = Vec::new();
+        };
+        let mut stored: Vec<u32> = Vec::with_capacity(plan.len());
+        self.history.reserve(plan.len());
         for hash in plan {
-            if held.contains(&hash) {
-                continue;
-            }
-            let Some(change) = self.pending.remove(&hash) else {
+            let change = match position.get(&hash) {
+                Some(&at) => incoming.get_mut(at).and_then(Option::take),
+                None => self.pending.remove(&hash),
+            };
+            let Some(change) = change else {
                 continue;
             };
             let founder = self.history.node(0).map(|n| n.author());
@@ -233,6 +232,9 @@ impl Workspace {
                 }
             }
         }
+        for change in incoming.into_iter().flatten() {
+            self.pending.insert(change.hash, change);
+        }
         for c in self.pending.values() {
             let mut missing = self.missing_deps(c);
             if let (true, Seal::Vouched(voucher)) = (missing.is_empty(), &c.seal) {
@@ -247,17 +249,65 @@ impl Workspace {
         Ok(report)
     }
 
+    /// The order in which to store the changes of `queue` (new ones in the order received,
+    /// then those that waited before): each change as soon as all its dependencies are
+    /// stored or planned — in the order received when it is a causal order, the usual
+    /// case. Returns the plan and the set of its changes.
+    fn plan(
+        &self,
+        unstored: &Unstored<'_>,
+        queue: impl Iterator<Item = ChangeHash>,
+    ) -> (Vec<ChangeHash>, HashSet<ChangeHash>) {
+        let mut waiting: BTreeMap<ChangeHash, Vec<ChangeHash>> = BTreeMap::new();
+        let mut plan: Vec<ChangeHash> = Vec::new();
+        let mut planned: HashSet<ChangeHash> = HashSet::default();
+        let mut woken: Vec<ChangeHash> = Vec::new();
+        for hash in queue {
+            woken.push(hash);
+            while let Some(hash) = woken.pop() {
+                let Some(change) = unstored.get(&hash) else {
+                    continue;
+                };
+                if planned.contains(&hash) {
+                    continue;
+                }
+                // Waits for its first missing dependency; woken when that one is planned.
+                let missing = change
+                    .body
+                    .deps
+                    .iter()
+                    .find(|d| !self.history.contains(d) && !planned.contains(*d));
+                if let Some(dep) = missing {
+                    waiting.entry(*dep).or_default().push(hash);
+                    continue;
+                }
+                plan.push(hash);
+                planned.insert(hash);
+                if let Some(children) = waiting.remove(&hash) {
+                    // Woken in the order they arrived.
+                    woken.extend(children.into_iter().rev());
+                }
+            }
+        }
+        (plan, planned)
+    }
+
     /// The planned changes that must wait although their dependencies are present: those
     /// without a signature whose voucher (a later change of their author) is neither
     /// stored nor stored with them, and the changes that depend on them. A stored change
     /// without a signature thus always has its voucher stored, and can be sent on.
-    fn held_back(&self, plan: &[ChangeHash], planned: &HashSet<ChangeHash>) -> HashSet<ChangeHash> {
+    fn held_back(
+        &self,
+        unstored: &Unstored<'_>,
+        plan: &[ChangeHash],
+        planned: &HashSet<ChangeHash>,
+    ) -> HashSet<ChangeHash> {
         let mut held: HashSet<ChangeHash> = HashSet::default();
         loop {
             let before = held.len();
             // A voucher comes after what it vouches for: walk back.
             for hash in plan.iter().rev() {
-                let Some(Seal::Vouched(voucher)) = self.pending.get(hash).map(|c| &c.seal) else {
+                let Some(Seal::Vouched(voucher)) = unstored.get(hash).map(|c| &c.seal) else {
                     continue;
                 };
                 let present = self.history.contains(voucher)
@@ -271,8 +321,7 @@ impl Workspace {
             }
             // What depends on a held change waits with it.
             for hash in plan {
-                let depends = self
-                    .pending
+                let depends = unstored
                     .get(hash)
                     .is_some_and(|c| c.body.deps.iter().any(|d| held.contains(d)));
                 if depends {

@@ -6,10 +6,11 @@
 //! counter, then hash. Authority changes (those that change roles or groups) also form a
 //! smaller graph of their own, so that questions about them skip the content in between.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::change::Change;
+use crate::crdt::Sorted;
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
@@ -69,10 +70,16 @@ pub(crate) struct History {
     /// Authors who signed two changes with the same sequence number.
     forked: BTreeSet<MemberId>,
     /// Changes by author and sequence number (several only for a fork).
-    by_seq: HashMap<(MemberId, u64), Vec<u32>>,
+    by_seq: foldhash::HashMap<(MemberId, u64), Sorted<u32>>,
 }
 
 impl History {
+    /// Makes room for `additional` more changes.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.nodes.reserve(additional);
+        self.index.reserve(additional);
+    }
+
     pub(crate) fn mark(&self) -> Mark {
         Mark {
             len: self.nodes.len(),
@@ -96,7 +103,8 @@ impl History {
                 }
             }
             if let Some(v) = self.by_seq.get_mut(&(body.author, body.seq)) {
-                v.pop();
+                let popped = self.nodes.len() as u32;
+                v.retain(|&i| i != popped);
                 if v.is_empty() {
                     self.by_seq.remove(&(body.author, body.seq));
                 }
@@ -341,8 +349,9 @@ impl History {
             let previous = self
                 .by_seq
                 .get(&(body.author, body.seq - 1))
-                .into_iter()
-                .flatten()
+                .map(Sorted::as_slice)
+                .unwrap_or(&[])
+                .iter()
                 .any(|&p| deps.contains(&p) || deps.iter().any(|&d| self.is_ancestor(p, d)));
             if !previous {
                 return Err(Rejection::Structure(
@@ -403,7 +412,7 @@ impl History {
         if !same_seq.is_empty() {
             self.forked.insert(change.body.author);
         }
-        same_seq.push(i);
+        same_seq.insert(i);
         self.index.insert(change.hash, i);
         self.nodes.push(Node {
             change,
