@@ -217,6 +217,18 @@ impl History {
             if !only.authority {
                 return only.auth_clock.clone();
             }
+            // One authority change: its clock, with its own sequence number.
+            let (author, seq) = (only.author(), only.change.body.seq);
+            let mut clock = only.auth_clock.to_vec();
+            match clock.binary_search_by(|(m, _)| m.cmp(&author)) {
+                Ok(at) => {
+                    if let Some((_, s)) = clock.get_mut(at) {
+                        *s = (*s).max(seq);
+                    }
+                }
+                Err(at) => clock.insert(at, (author, seq)),
+            }
+            return clock.into();
         }
         let mut clock: BTreeMap<MemberId, u64> = BTreeMap::new();
         for n in nodes {
