@@ -19,7 +19,9 @@
 //! 4. If the outcome leaves no owner, the last change (in canonical order) that took an
 //!    owner's role away is ignored, and the resolution runs again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use serde::{Deserialize, Serialize};
 
