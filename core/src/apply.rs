@@ -184,6 +184,14 @@ impl Workspace {
                 || position.contains_key(&hash);
             if known {
                 report.duplicates += 1;
+                // A waiting change without its signature takes the one that arrives.
+                if let (Some(waiting), Seal::Signed(_)) =
+                    (self.pending.get_mut(&hash), &change.seal)
+                {
+                    if matches!(waiting.seal, Seal::Vouched(_)) {
+                        waiting.seal = change.seal;
+                    }
+                }
             } else {
                 position.insert(hash, incoming.len());
                 incoming.push(Some(change));

@@ -247,8 +247,9 @@ proptest! {
 
 /// Law: a change that travels without its own signature is stored only with the later
 /// change of its author that vouches for it. When that change waits for a dependency, so
-/// does the vouched one (reported as waiting for its voucher); both are stored once the
-/// dependency arrives, and the copy can then send them on.
+/// does the vouched one (reported as waiting for its voucher) — unless it arrives again
+/// with its own signature. Both are stored once the dependency arrives, and the copy can
+/// then send them on.
 #[test]
 fn a_change_without_its_signature_waits_for_the_change_that_vouches_for_it() {
     let mut alice = founded();
@@ -285,6 +286,10 @@ fn a_change_without_its_signature_waits_for_the_change_that_vouches_for_it() {
     expected.sort();
     assert_eq!(waiting, expected);
     assert_eq!(state(&mut carol), before);
+    // Alice sends her first change herself, signed: it no longer waits.
+    let report = carol.apply(&alice.encode_changes(&[first])).unwrap();
+    assert_eq!((report.applied, report.duplicates), (vec![first], 1));
+    assert_eq!(report.pending.len(), 1);
     // Bob's change arrives: all three are stored, and Carol sends them on to a new copy.
     carol.apply(&bob.encode_changes(&bobs)).unwrap();
     assert_eq!(state(&mut carol), state(&mut alice));
