@@ -2,7 +2,7 @@
 //! operations are applied in (given that an operation comes after those in its causal
 //! past, as the history guarantees).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::ids::OpId;
 use crate::object::Value;
@@ -255,14 +255,19 @@ struct Chunk {
 ///
 /// The sequence (deleted characters included) is kept in chunks of a few hundred
 /// characters, each with its count of visible ones, and an index gives the chunk of every
-/// id: finding a character or a position costs a pass over the chunks plus one chunk,
-/// not a pass over the whole text. Chunk boundaries depend on the editing history but
-/// nothing observable does: equality compares the sequences.
+/// id; a Fenwick tree of the chunks' visible counts finds the chunk of a position.
+/// Finding a character or a position costs a logarithmic search plus a pass over one
+/// chunk, not a pass over the whole text. Chunk boundaries depend on the editing history
+/// but nothing observable does: equality compares the sequences.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Text {
     chunks: Vec<Chunk>,
     /// The key of the chunk holding each id. Only looked up, never iterated.
-    index: HashMap<OpId, u32>,
+    index: foldhash::HashMap<OpId, u32>,
+    /// The position in `chunks` of the chunk with each key.
+    position: Vec<u32>,
+    /// Fenwick tree (1-based) of the chunks' visible counts.
+    tree: Vec<usize>,
     next_key: u32,
     visible: usize,
 }
@@ -283,27 +288,75 @@ impl Text {
     /// The chunk and offset of character `id`.
     fn locate(&self, id: OpId) -> Option<(usize, usize)> {
         let key = *self.index.get(&id)?;
-        let ci = self.chunks.iter().position(|c| c.key == key)?;
+        let ci = *self.position.get(key as usize)? as usize;
         let off = self.chunks.get(ci)?.chars.iter().position(|c| c.id == id)?;
         Some((ci, off))
     }
 
-    /// The chunk and offset of the `pos`-th visible character.
-    fn visible_at(&self, mut pos: usize) -> Option<(usize, usize)> {
-        for (ci, chunk) in self.chunks.iter().enumerate() {
-            if pos < chunk.visible {
-                let off = chunk
-                    .chars
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| !c.deleted)
-                    .nth(pos)
-                    .map(|(i, _)| i)?;
-                return Some((ci, off));
-            }
-            pos -= chunk.visible;
+    /// Adds `delta` visible characters to chunk `ci` (and to the whole text).
+    fn add_visible(&mut self, ci: usize, delta: isize) {
+        if let Some(chunk) = self.chunks.get_mut(ci) {
+            chunk.visible = chunk.visible.wrapping_add_signed(delta);
         }
-        None
+        self.visible = self.visible.wrapping_add_signed(delta);
+        let mut i = ci + 1;
+        while let Some(slot) = self.tree.get_mut(i) {
+            *slot = slot.wrapping_add_signed(delta);
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Rebuilds the chunk positions and the Fenwick tree after chunks moved.
+    fn reindex(&mut self) {
+        let keys = self.next_key as usize;
+        self.position.resize(keys.max(self.position.len()), 0);
+        self.tree.clear();
+        self.tree.resize(self.chunks.len() + 1, 0);
+        for (ci, chunk) in self.chunks.iter().enumerate() {
+            if let Some(p) = self.position.get_mut(chunk.key as usize) {
+                *p = ci as u32;
+            }
+            if let Some(slot) = self.tree.get_mut(ci + 1) {
+                *slot += chunk.visible;
+            }
+        }
+        // In place: each node passes its sum to its parent.
+        for i in 1..self.tree.len() {
+            let parent = i + (i & i.wrapping_neg());
+            let sum = self.tree.get(i).copied().unwrap_or(0);
+            if let Some(slot) = self.tree.get_mut(parent) {
+                *slot += sum;
+            }
+        }
+    }
+
+    /// The chunk and offset of the `pos`-th visible character.
+    fn visible_at(&self, pos: usize) -> Option<(usize, usize)> {
+        if pos >= self.visible {
+            return None;
+        }
+        // The last chunk whose preceding chunks hold at most `pos` visible characters.
+        let (mut ci, mut rest) = (0usize, pos);
+        let mut step = (self.tree.len().max(1)).next_power_of_two();
+        while step > 0 {
+            if let Some(&sum) = self.tree.get(ci + step) {
+                if sum <= rest {
+                    ci += step;
+                    rest -= sum;
+                }
+            }
+            step /= 2;
+        }
+        let off = self
+            .chunks
+            .get(ci)?
+            .chars
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.deleted)
+            .nth(rest)
+            .map(|(i, _)| i)?;
+        Some((ci, off))
     }
 
     /// Splits chunk `ci` in two if it grew too large.
@@ -330,6 +383,7 @@ impl Text {
                 visible: moved,
             },
         );
+        self.reindex();
     }
 
     /// Inserts `text` after character `after` (or at the start); its characters take the
@@ -371,6 +425,7 @@ impl Text {
                     chars: Vec::new(),
                     visible: 0,
                 });
+                self.reindex();
                 (ci, off) = (0, 0);
             }
             let Some(chunk) = self.chunks.get_mut(ci) else {
@@ -385,11 +440,11 @@ impl Text {
                     deleted: false,
                 },
             );
-            chunk.visible += 1;
-            self.visible += 1;
-            self.index.insert(id, chunk.key);
+            let (key, len) = (chunk.key, chunk.chars.len());
+            self.index.insert(id, key);
+            self.add_visible(ci, 1);
             off = at + 1;
-            if chunk.chars.len() > 2 * CHUNK {
+            if len > 2 * CHUNK {
                 self.split(ci);
                 if off > CHUNK {
                     ci += 1;
@@ -410,14 +465,13 @@ impl Text {
                 let Some((ci, off)) = self.locate(id) else {
                     continue;
                 };
-                if let Some(chunk) = self.chunks.get_mut(ci) {
-                    if let Some(c) = chunk.chars.get_mut(off) {
-                        if !c.deleted {
-                            c.deleted = true;
-                            chunk.visible -= 1;
-                            self.visible -= 1;
-                        }
-                    }
+                let deleted = self
+                    .chunks
+                    .get_mut(ci)
+                    .and_then(|chunk| chunk.chars.get_mut(off))
+                    .is_some_and(|c| !std::mem::replace(&mut c.deleted, true));
+                if deleted {
+                    self.add_visible(ci, -1);
                 }
             }
         }
@@ -612,7 +666,8 @@ mod tests {
                 let visible = plain.visible();
                 prop_assert_eq!(text.len(), visible.len());
                 prop_assert_eq!(text.value(), visible.iter().map(|c| c.ch).collect::<String>());
-                for pos in [0, visible.len() / 2, visible.len().saturating_sub(1)] {
+                let every = (visible.len() / 16).max(1);
+                for pos in (0..visible.len()).step_by(every).chain([visible.len().saturating_sub(1)]) {
                     prop_assert_eq!(text.id_at(pos), visible.get(pos).map(|c| c.id));
                 }
             }
