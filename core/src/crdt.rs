@@ -268,6 +268,8 @@ pub(crate) struct Text {
     position: Vec<u32>,
     /// Fenwick tree (1-based) of the chunks' visible counts.
     tree: Vec<usize>,
+    /// The last character inserted, with its chunk and offset (typing inserts after it).
+    last: Option<(OpId, usize, usize)>,
     next_key: u32,
     visible: usize,
 }
@@ -287,6 +289,11 @@ impl Text {
 
     /// The chunk and offset of character `id`.
     fn locate(&self, id: OpId) -> Option<(usize, usize)> {
+        if let Some((last, ci, off)) = self.last {
+            if last == id {
+                return Some((ci, off));
+            }
+        }
         let key = *self.index.get(&id)?;
         let ci = *self.position.get(key as usize)? as usize;
         let off = self.chunks.get(ci)?.chars.iter().position(|c| c.id == id)?;
@@ -308,6 +315,7 @@ impl Text {
 
     /// Rebuilds the chunk positions and the Fenwick tree after chunks moved.
     fn reindex(&mut self) {
+        self.last = None;
         let keys = self.next_key as usize;
         self.position.resize(keys.max(self.position.len()), 0);
         self.tree.clear();
@@ -443,6 +451,7 @@ impl Text {
             let (key, len) = (chunk.key, chunk.chars.len());
             self.index.insert(id, key);
             self.add_visible(ci, 1);
+            self.last = Some((id, ci, at));
             off = at + 1;
             if len > 2 * CHUNK {
                 self.split(ci);
@@ -644,7 +653,12 @@ mod tests {
             for e in edits {
                 match e {
                     Edit::Insert { after, who, len } => {
-                        let after = after.and_then(|a| ids.get(a % ids.len().max(1)).copied());
+                        // A quarter of the inserts continue after the last character typed.
+                        let after = after.and_then(|a| if a % 4 == 0 {
+                            ids.last().copied()
+                        } else {
+                            ids.get(a % ids.len().max(1)).copied()
+                        });
                         let first = OpId { counter, author: MemberId::from_bytes([who; 32]) };
                         let s: String = (0..len).map(|k| char::from(b'a' + (k % 26) as u8)).collect();
                         text.insert(after, first, &s);
