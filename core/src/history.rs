@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::change::Change;
-use crate::crdt::Sorted;
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
@@ -69,8 +68,6 @@ pub(crate) struct History {
     max_counter: u64,
     /// Authors who signed two changes with the same sequence number.
     forked: BTreeSet<MemberId>,
-    /// Changes by author and sequence number (several only for a fork).
-    by_seq: foldhash::HashMap<(MemberId, u64), Sorted<u32>>,
 }
 
 impl History {
@@ -100,13 +97,6 @@ impl History {
                 v.pop();
                 if v.is_empty() {
                     self.by_author.remove(&body.author);
-                }
-            }
-            if let Some(v) = self.by_seq.get_mut(&(body.author, body.seq)) {
-                let popped = self.nodes.len() as u32;
-                v.retain(|&i| i != popped);
-                if v.is_empty() {
-                    self.by_seq.remove(&(body.author, body.seq));
                 }
             }
             for op in &body.ops {
@@ -174,6 +164,24 @@ impl History {
 
     pub(crate) fn changes_by(&self, author: &MemberId) -> &[u32] {
         self.by_author.get(author).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether some change of `author` with sequence number `seq` satisfies `pred`.
+    /// Without forks an author's changes are stored in sequence order from 1, so the
+    /// change with `seq` is found at once; after a fork, by a pass over them.
+    fn any_with_seq(&self, author: &MemberId, seq: u64, pred: impl Fn(u32) -> bool) -> bool {
+        let mine = self.changes_by(author);
+        let has = |i: u32| self.node(i).is_some_and(|n| n.change.body.seq == seq);
+        if !self.forked.contains(author) {
+            let at = usize::try_from(seq).ok().and_then(|s| s.checked_sub(1));
+            match at.map(|at| mine.get(at)) {
+                Some(Some(&i)) if has(i) => return pred(i),
+                // Beyond the last one: no such change yet.
+                Some(None) => return false,
+                _ => {}
+            }
+        }
+        mine.iter().any(|&i| has(i) && pred(i))
     }
 
     fn lamport_of(&self, i: u32) -> u64 {
@@ -358,13 +366,9 @@ impl History {
         if body.seq > 1 {
             // The author's previous change must be in the causal past: an author's changes
             // form a chain (or several, if they forked).
-            let previous = self
-                .by_seq
-                .get(&(body.author, body.seq - 1))
-                .map(Sorted::as_slice)
-                .unwrap_or(&[])
-                .iter()
-                .any(|&p| deps.contains(&p) || deps.iter().any(|&d| self.is_ancestor(p, d)));
+            let previous = self.any_with_seq(&body.author, body.seq - 1, |p| {
+                deps.contains(&p) || deps.iter().any(|&d| self.is_ancestor(p, d))
+            });
             if !previous {
                 return Err(Rejection::Structure(
                     "the author's previous change is not in its causal past",
@@ -413,18 +417,13 @@ impl History {
             }
         }
         self.max_counter = self.max_counter.max(change.body.end_counter());
+        if self.any_with_seq(&change.body.author, change.body.seq, |_| true) {
+            self.forked.insert(change.body.author);
+        }
         self.by_author
             .entry(change.body.author)
             .or_default()
             .push(i);
-        let same_seq = self
-            .by_seq
-            .entry((change.body.author, change.body.seq))
-            .or_default();
-        if !same_seq.is_empty() {
-            self.forked.insert(change.body.author);
-        }
-        same_seq.insert(i);
         self.index.insert(change.hash, i);
         self.nodes.push(Node {
             change,

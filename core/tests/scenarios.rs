@@ -8,7 +8,7 @@
 
 mod common;
 
-use cercle::{ChangeStatus, EditError, GroupRole, IgnoredReason, NewGroup, Role};
+use cercle::{ChangeStatus, EditError, GroupRole, IgnoredReason, NewContact, NewGroup, Role};
 use common::*;
 
 #[test]
@@ -188,6 +188,44 @@ fn forked_author_still_converges() {
     y.merge(&one).unwrap();
     assert_eq!(state(&mut x), state(&mut y));
     assert_eq!(x.save(), y.save());
+}
+
+/// Law: a member who forked (two devices signing the same sequence numbers) and is then
+/// removed by someone who saw one branch only keeps that branch's work and loses the
+/// other's, whatever the order in which copies learn of the three.
+#[test]
+fn a_removed_forked_author_keeps_only_the_branch_the_remover_saw() {
+    let mut owner = founded();
+    owner.add_member(id(2).member_id(), Role::Member).unwrap();
+    let base = owner.save();
+    let mut one = cercle::Workspace::load(id(2), &base).unwrap();
+    let mut two = cercle::Workspace::load(id(2), &base).unwrap();
+    let seen = one.create_group(NewGroup::new("seen")).unwrap();
+    let unseen = two.create_contact(NewContact::new("unseen")).unwrap();
+    let (seen_change, unseen_change) = (one.commit().unwrap(), two.commit().unwrap());
+    owner.merge(&one).unwrap();
+    owner.remove_member(id(2).member_id()).unwrap();
+    owner.commit();
+    let sources = [&owner, &one, &two];
+    let mut states = Vec::new();
+    for order in permutations(3) {
+        let mut copy = cercle::Workspace::load(id(3), &base).unwrap();
+        for i in order {
+            copy.merge(sources[i]).unwrap();
+        }
+        assert!(copy.groups().iter().any(|g| g.id == seen));
+        assert!(copy.contact(&unseen).is_none());
+        assert!(matches!(
+            copy.change_status(&seen_change),
+            Some(ChangeStatus::Valid)
+        ));
+        assert!(matches!(
+            copy.change_status(&unseen_change),
+            Some(ChangeStatus::Ignored(_))
+        ));
+        states.push((state(&mut copy), copy.save()));
+    }
+    assert!(states.windows(2).all(|w| w[0] == w[1]));
 }
 
 fn permutations(n: usize) -> Vec<Vec<usize>> {

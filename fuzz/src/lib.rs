@@ -87,7 +87,7 @@ pub fn ops(data: &[u8]) {
             .map(|c| c.id)
             .collect();
         let contact = contacts.get(c as usize % contacts.len().max(1)).copied();
-        let _ = match a / 3 % 12 {
+        let _ = match a / 3 % 14 {
             0 => ws.add_member(
                 member,
                 [Role::Guest, Role::Member, Role::Admin][c as usize % 3],
@@ -135,6 +135,32 @@ pub fn ops(data: &[u8]) {
                 // A change signed without the local checks, as a modified client could.
                 let op = Op::RemoveMember { member };
                 let _ = ws.commit_unchecked(vec![op]);
+                Ok(())
+            }
+            10 => {
+                // One change forwarded alone (with what vouches for it, if unsigned).
+                let changes = ws.changes();
+                let to = b as usize % COPIES;
+                if let (Some(change), true) =
+                    (changes.get(c as usize % changes.len().max(1)), to != who)
+                {
+                    let bytes = ws.encode_changes(&[change.hash]);
+                    if let Some(other) = copies.get_mut(to) {
+                        let _ = other.apply(&bytes);
+                    }
+                }
+                Ok(())
+            }
+            11 => {
+                // An in-memory merge: the other copy's own changes are signed as they leave it.
+                let to = b as usize % COPIES;
+                let (low, high) = (who.min(to), who.max(to));
+                if low != high {
+                    let (left, right) = copies.split_at_mut(high);
+                    if let (Some(l), Some(h)) = (left.get_mut(low), right.first_mut()) {
+                        let _ = if to == high { h.merge(l) } else { l.merge(h) };
+                    }
+                }
                 Ok(())
             }
             _ => {
