@@ -63,6 +63,11 @@ pub(crate) struct History {
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
     by_author: BTreeMap<MemberId, Vec<u32>>,
+    /// By author, the first change stored with each sequence number (1, 2, ...): each
+    /// change's previous one is in its past, so these are stored in sequence order.
+    by_seq: BTreeMap<MemberId, Vec<u32>>,
+    /// The other changes of forked authors, by author and sequence number.
+    forks: BTreeMap<(MemberId, u64), Vec<u32>>,
     /// Changes that add a member, by member (to check that authors are known).
     adds: BTreeMap<MemberId, Vec<u32>>,
     max_counter: u64,
@@ -97,6 +102,22 @@ impl History {
                 v.pop();
                 if v.is_empty() {
                     self.by_author.remove(&body.author);
+                }
+            }
+            let popped = self.nodes.len() as u32;
+            let key = (body.author, body.seq);
+            if let Some(v) = self.forks.get_mut(&key) {
+                v.retain(|&i| i != popped);
+                if v.is_empty() {
+                    self.forks.remove(&key);
+                }
+            }
+            if let Some(v) = self.by_seq.get_mut(&body.author) {
+                if v.last() == Some(&popped) {
+                    v.pop();
+                }
+                if v.is_empty() {
+                    self.by_seq.remove(&body.author);
                 }
             }
             for op in &body.ops {
@@ -167,21 +188,16 @@ impl History {
     }
 
     /// Whether some change of `author` with sequence number `seq` satisfies `pred`.
-    /// Without forks an author's changes are stored in sequence order from 1, so the
-    /// change with `seq` is found at once; after a fork, by a pass over them.
     fn any_with_seq(&self, author: &MemberId, seq: u64, pred: impl Fn(u32) -> bool) -> bool {
-        let mine = self.changes_by(author);
-        let has = |i: u32| self.node(i).is_some_and(|n| n.change.body.seq == seq);
-        if !self.forked.contains(author) {
-            let at = usize::try_from(seq).ok().and_then(|s| s.checked_sub(1));
-            match at.map(|at| mine.get(at)) {
-                Some(Some(&i)) if has(i) => return pred(i),
-                // Beyond the last one: no such change yet.
-                Some(None) => return false,
-                _ => {}
-            }
-        }
-        mine.iter().any(|&i| has(i) && pred(i))
+        let first = usize::try_from(seq)
+            .ok()
+            .and_then(|s| s.checked_sub(1))
+            .and_then(|at| self.by_seq.get(author)?.get(at).copied());
+        first.is_some_and(&pred)
+            || self
+                .forks
+                .get(&(*author, seq))
+                .is_some_and(|v| v.iter().any(|&i| pred(i)))
     }
 
     fn lamport_of(&self, i: u32) -> u64 {
@@ -417,8 +433,17 @@ impl History {
             }
         }
         self.max_counter = self.max_counter.max(change.body.end_counter());
-        if self.any_with_seq(&change.body.author, change.body.seq, |_| true) {
+        let firsts = self.by_seq.entry(change.body.author).or_default();
+        if usize::try_from(change.body.seq).ok() == Some(firsts.len() + 1) {
+            firsts.push(i);
+        } else {
+            // A second change with a sequence number already used (or, out of order,
+            // one no check let through): a fork.
             self.forked.insert(change.body.author);
+            self.forks
+                .entry((change.body.author, change.body.seq))
+                .or_default()
+                .push(i);
         }
         self.by_author
             .entry(change.body.author)

@@ -248,6 +248,8 @@ impl Workspace {
         let g = ws.history.insert(change, Vec::new());
         debug_assert_eq!(g, 0);
         ws.ignored.push(None);
+        // The genesis is the founder's first change.
+        ws.next_seq = 2;
         ws.rebuild();
         ws
     }

@@ -190,6 +190,33 @@ fn forked_author_still_converges() {
     assert_eq!(x.save(), y.save());
 }
 
+/// Law: an author's sequence numbers count their changes from 1, the founder's genesis
+/// included, so that no honest copy looks forked.
+#[test]
+fn sequence_numbers_count_each_authors_changes_from_one() {
+    let mut owner = founded();
+    owner.add_member(id(2).member_id(), Role::Member).unwrap();
+    owner.commit();
+    owner.create_group(NewGroup::new("g")).unwrap();
+    owner.commit();
+    let mut member = copy_for(&mut owner, 2);
+    member.create_group(NewGroup::new("h")).unwrap();
+    member.commit();
+    owner.merge(&member).unwrap();
+    let seqs = |who: u8| -> Vec<u64> {
+        let who = id(who).member_id();
+        owner
+            .changes()
+            .into_iter()
+            .filter(|c| c.author == who)
+            .map(|c| c.seq)
+            .collect()
+    };
+    let founder = seqs(1);
+    assert_eq!(founder, (1..=founder.len() as u64).collect::<Vec<_>>());
+    assert_eq!(seqs(2), [1]);
+}
+
 /// Law: a member who forked (two devices signing the same sequence numbers) and is then
 /// removed by someone who saw one branch only keeps that branch's work and loses the
 /// other's, whatever the order in which copies learn of the three.
