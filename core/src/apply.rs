@@ -209,13 +209,10 @@ impl Workspace {
                 .flatten()
                 .map(|c| c.hash)
                 .chain(waiting_before);
-            let (plan, planned) = self.plan(&unstored, queue);
+            let (mut plan, planned) = self.plan(&unstored, queue);
             let held = self.held_back(&unstored, &plan, &planned);
-            if held.is_empty() {
-                plan
-            } else {
-                plan.into_iter().filter(|h| !held.contains(h)).collect()
-            }
+            plan.retain(|h| !held.contains(h));
+            plan
         };
         let mut stored: Vec<u32> = Vec::with_capacity(plan.len());
         self.history.reserve(plan.len());
@@ -382,12 +379,6 @@ impl Workspace {
                         reason: reason.clone(),
                     });
                 }
-            }
-        }
-        let me = self.member_id();
-        for &c in stored {
-            if let Some(n) = self.history.node(c).filter(|n| n.author() == me) {
-                self.next_seq = self.next_seq.max(n.change.body.seq.saturating_add(1));
             }
         }
     }

@@ -187,6 +187,11 @@ impl History {
         self.by_author.get(author).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// The sequence number of `author`'s next change: one more than the highest stored.
+    pub(crate) fn next_seq(&self, author: &MemberId) -> u64 {
+        self.by_seq.get(author).map_or(0, Vec::len) as u64 + 1
+    }
+
     /// Whether some change of `author` with sequence number `seq` satisfies `pred`.
     fn any_with_seq(&self, author: &MemberId, seq: u64, pred: impl Fn(u32) -> bool) -> bool {
         let first = usize::try_from(seq)

@@ -179,7 +179,6 @@ pub struct Workspace {
     pub(crate) model: Model,
     open: Option<OpenChange>,
     pub(crate) pending: BTreeMap<ChangeHash, Change>,
-    pub(crate) next_seq: u64,
 }
 
 impl fmt::Debug for Workspace {
@@ -248,8 +247,6 @@ impl Workspace {
         let g = ws.history.insert(change, Vec::new());
         debug_assert_eq!(g, 0);
         ws.ignored.push(None);
-        // The genesis is the founder's first change.
-        ws.next_seq = 2;
         ws.rebuild();
         ws
     }
@@ -272,7 +269,6 @@ impl Workspace {
             model: Model::default(),
             open: None,
             pending: BTreeMap::new(),
-            next_seq: 1,
         }
     }
 
@@ -446,7 +442,7 @@ impl Workspace {
         open.deps.shrink_to_fit();
         let body = ChangeBody {
             author: self.member_id(),
-            seq: self.next_seq,
+            seq: self.history.next_seq(&self.member_id()),
             lamport: open.lamport,
             deps: open.deps,
             time: self.clock.now_millis(),
@@ -461,7 +457,6 @@ impl Workspace {
         let hash = change.hash;
         self.history.insert(change, deps);
         self.ignored.push(None);
-        self.next_seq += 1;
         Some(hash)
     }
 
@@ -476,7 +471,7 @@ impl Workspace {
         }
         let body = ChangeBody {
             author: self.member_id(),
-            seq: self.next_seq,
+            seq: self.history.next_seq(&self.member_id()),
             lamport: self.history.max_counter().saturating_add(1),
             deps: self.history.heads(),
             time: self.clock.now_millis(),

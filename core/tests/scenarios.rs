@@ -168,14 +168,26 @@ fn local_refusals_leave_the_workspace_unchanged() {
     ));
 }
 
-#[test]
-fn forked_author_still_converges() {
+/// Member 2 working from two devices with the same key, both from the same point (their
+/// first changes both take sequence number 1): the owner's copy, the saved starting
+/// point, and the two devices.
+fn member_on_two_devices() -> (
+    cercle::Workspace,
+    Vec<u8>,
+    cercle::Workspace,
+    cercle::Workspace,
+) {
     let mut owner = founded();
     owner.add_member(id(2).member_id(), Role::Member).unwrap();
     let base = owner.save();
-    // Two copies of the same member, from the same point: both sign seq 1.
-    let mut one = cercle::Workspace::load(id(2), &base).unwrap();
-    let mut two = cercle::Workspace::load(id(2), &base).unwrap();
+    let one = cercle::Workspace::load(id(2), &base).unwrap();
+    let two = cercle::Workspace::load(id(2), &base).unwrap();
+    (owner, base, one, two)
+}
+
+#[test]
+fn forked_author_still_converges() {
+    let (_, base, mut one, mut two) = member_on_two_devices();
     one.create_group(NewGroup::new("one")).unwrap();
     two.create_group(NewGroup::new("two")).unwrap();
     one.commit();
@@ -222,11 +234,7 @@ fn sequence_numbers_count_each_authors_changes_from_one() {
 /// other's, whatever the order in which copies learn of the three.
 #[test]
 fn a_removed_forked_author_keeps_only_the_branch_the_remover_saw() {
-    let mut owner = founded();
-    owner.add_member(id(2).member_id(), Role::Member).unwrap();
-    let base = owner.save();
-    let mut one = cercle::Workspace::load(id(2), &base).unwrap();
-    let mut two = cercle::Workspace::load(id(2), &base).unwrap();
+    let (mut owner, base, mut one, mut two) = member_on_two_devices();
     let seen = one.create_group(NewGroup::new("seen")).unwrap();
     let unseen = two.create_contact(NewContact::new("unseen")).unwrap();
     let (seen_change, unseen_change) = (one.commit().unwrap(), two.commit().unwrap());
