@@ -145,26 +145,33 @@ impl Workspace {
         insert: &str,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Text)?;
-        let empty = crate::crdt::Text::default();
-        let text = o.texts.get(&field).unwrap_or(&empty);
-        let len = text.len();
+        let text = o.texts.get(&field);
+        let len = text.map_or(0, |t| t.len());
         if pos > len || delete > len - pos {
             return Err(EditError::Invalid(format!(
                 "range {pos}..{} is outside the text ({len} characters)",
                 pos.saturating_add(delete)
             )));
         }
-        if len - delete + insert.chars().count() > MAX_TEXT_CHARS {
+        // Counting the inserted characters is needed only when the text could grow too long.
+        if len - delete + insert.len() > MAX_TEXT_CHARS
+            && len - delete + insert.chars().count() > MAX_TEXT_CHARS
+        {
             return Err(EditError::Invalid(format!(
                 "{field:?} would be longer than {MAX_TEXT_CHARS} characters"
             )));
         }
-        let runs = if delete > 0 {
-            text.runs(pos, delete)
-        } else {
-            Vec::new()
+        let (runs, after) = match text {
+            Some(text) => (
+                if delete > 0 {
+                    text.runs(pos, delete)
+                } else {
+                    Vec::new()
+                },
+                pos.checked_sub(1).and_then(|p| text.id_at(p)),
+            ),
+            None => (Vec::new(), None),
         };
-        let after = pos.checked_sub(1).and_then(|p| text.id_at(p));
         if !runs.is_empty() {
             self.edit(Op::Delete {
                 object,

@@ -268,8 +268,9 @@ pub(crate) struct Text {
     position: Vec<u32>,
     /// Fenwick tree (1-based) of the chunks' visible counts.
     tree: Vec<usize>,
-    /// The last character inserted, with its chunk and offset (typing inserts after it).
-    last: Option<(OpId, usize, usize)>,
+    /// The chunk and offset of the character inserted or deleted last (typing inserts
+    /// after it, deleting key by key deletes the one before it). Only a hint: checked.
+    last: Option<(usize, usize)>,
     next_key: u32,
     visible: usize,
 }
@@ -289,9 +290,13 @@ impl Text {
 
     /// The chunk and offset of character `id`.
     fn locate(&self, id: OpId) -> Option<(usize, usize)> {
-        if let Some((last, ci, off)) = self.last {
-            if last == id {
-                return Some((ci, off));
+        // Typing and deleting key by key touch the character next to the last one.
+        if let Some((ci, off)) = self.last {
+            let chars = self.chunks.get(ci).map_or(&[][..], |c| &c.chars);
+            for o in [off, off.wrapping_sub(1), off + 1] {
+                if chars.get(o).is_some_and(|c| c.id == id) {
+                    return Some((ci, o));
+                }
             }
         }
         let key = *self.index.get(&id)?;
@@ -409,10 +414,6 @@ impl Text {
                 counter: first.counter.saturating_add(k as u64),
                 author: first.author,
             };
-            if self.index.contains_key(&id) {
-                // Already applied (a duplicate from a forked author).
-                return;
-            }
             // Skip the characters with greater ids, across chunk boundaries.
             while let Some(chunk) = self.chunks.get(ci) {
                 match chunk.chars.get(off) {
@@ -439,6 +440,13 @@ impl Text {
             let Some(chunk) = self.chunks.get_mut(ci) else {
                 return;
             };
+            match self.index.entry(id) {
+                // Already applied (a duplicate from a forked author).
+                std::collections::hash_map::Entry::Occupied(_) => return,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(chunk.key);
+                }
+            }
             let at = off.min(chunk.chars.len());
             chunk.chars.insert(
                 at,
@@ -448,10 +456,9 @@ impl Text {
                     deleted: false,
                 },
             );
-            let (key, len) = (chunk.key, chunk.chars.len());
-            self.index.insert(id, key);
+            let len = chunk.chars.len();
             self.add_visible(ci, 1);
-            self.last = Some((id, ci, at));
+            self.last = Some((ci, at));
             off = at + 1;
             if len > 2 * CHUNK {
                 self.split(ci);
@@ -474,6 +481,7 @@ impl Text {
                 let Some((ci, off)) = self.locate(id) else {
                     continue;
                 };
+                self.last = Some((ci, off));
                 let deleted = self
                     .chunks
                     .get_mut(ci)

@@ -231,6 +231,16 @@ impl Op {
         )
     }
 
+    /// The text field an insert or delete edits.
+    pub(crate) fn text_edited(&self) -> Option<(&ObjectId, &Field)> {
+        match self {
+            Op::Insert { object, field, .. } | Op::Delete { object, field, .. } => {
+                Some((object, field))
+            }
+            _ => None,
+        }
+    }
+
     /// How many operation ids the operation uses: one per inserted character, else one.
     pub fn width(&self) -> u64 {
         match self {

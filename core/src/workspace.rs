@@ -364,9 +364,21 @@ impl Workspace {
             op: at,
             past: &|i| i < index,
         };
-        let stepped = self.authority.step(&ctx, &op);
-        self.authority.journal.clear();
-        stepped?;
+        // Typing: a text edit of the text the open change edited last was allowed a moment
+        // ago, and nothing has changed the permissions since (text edits change none, and
+        // changes from elsewhere are applied only after the open change is committed).
+        if !self
+            .open
+            .as_ref()
+            .and_then(|open| open.ops.last())
+            .is_some_and(|last| {
+                last.text_edited().is_some() && last.text_edited() == op.text_edited()
+            })
+        {
+            let stepped = self.authority.step(&ctx, &op);
+            self.authority.journal.clear();
+            stepped?;
+        }
         self.model.apply_op(author, at, &op);
         let open = self.open.get_or_insert_with(|| OpenChange {
             deps: self.history.heads(),
