@@ -180,12 +180,7 @@ impl Workspace {
             })?;
         }
         if !insert.is_empty() {
-            self.edit(Op::Insert {
-                object,
-                field,
-                after,
-                text: insert.to_string(),
-            })?;
+            self.insert_text(object, field, after, insert)?;
         }
         Ok(())
     }

@@ -227,22 +227,125 @@ impl<K: Ord, V> SmallMap<K, V> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Char {
+/// Consecutive characters inserted together: ids `id`, `id + 1`, ... (one author,
+/// consecutive counters), side by side in the sequence, all visible or all deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
     id: OpId,
-    ch: char,
+    len: u32,
     deleted: bool,
 }
 
-/// Characters per chunk after a split; a chunk splits when it holds twice as many.
-const CHUNK: usize = 128;
+impl Span {
+    /// The offset of `id` in the span, if the span holds it.
+    fn offset_of(&self, id: &OpId) -> Option<u32> {
+        if id.author != self.id.author {
+            return None;
+        }
+        let k = id.counter.checked_sub(self.id.counter)?;
+        (k < u64::from(self.len)).then_some(k as u32)
+    }
 
-/// A run of consecutive characters of the sequence, with a stable key.
+    /// The id of the character at offset `k`.
+    fn id_at(&self, k: u32) -> OpId {
+        OpId {
+            counter: self.id.counter.saturating_add(u64::from(k)),
+            author: self.id.author,
+        }
+    }
+
+    /// How many of its characters are visible.
+    fn visible(&self) -> usize {
+        if self.deleted {
+            0
+        } else {
+            self.len as usize
+        }
+    }
+
+    /// The span `self` followed by `next`, when they make one (same author, ids that
+    /// follow on, same state).
+    fn joined(&self, next: &Span) -> Option<Span> {
+        let follows = self.deleted == next.deleted
+            && self.id.author == next.id.author
+            && self.id.counter.checked_add(u64::from(self.len)) == Some(next.id.counter);
+        Some(Span {
+            len: self.len.checked_add(next.len)?,
+            ..*self
+        })
+        .filter(|_| follows)
+    }
+}
+
+/// Visible characters per chunk after a split; a chunk splits when it holds twice as many.
+const CHUNK: usize = 256;
+
+/// Spans per chunk after a split; a chunk splits when it holds twice as many.
+const SPANS: usize = 64;
+
+/// A stretch of the sequence, with a stable key.
 #[derive(Clone, Debug)]
 struct Chunk {
     key: u32,
-    chars: Vec<Char>,
-    visible: usize,
+    /// The characters, deleted ones included, as spans.
+    spans: Vec<Span>,
+    /// The visible characters, in order (deleted characters keep only their ids).
+    chars: Vec<char>,
+}
+
+impl Chunk {
+    /// How many visible characters come before span `si`.
+    fn chars_before(&self, si: usize) -> usize {
+        self.spans.iter().take(si).map(Span::visible).sum()
+    }
+
+    /// Splits span `si` in two at offset `k` (between its `k`-th character and the next).
+    fn split_span(&mut self, si: usize, k: u32) {
+        let Some(span) = self.spans.get_mut(si) else {
+            return;
+        };
+        if k == 0 || k >= span.len {
+            return;
+        }
+        let right = Span {
+            id: span.id_at(k),
+            len: span.len - k,
+            deleted: span.deleted,
+        };
+        span.len = k;
+        self.spans.insert(si + 1, right);
+    }
+
+    /// Whether the chunk has grown past its bounds.
+    fn too_big(&self) -> bool {
+        self.spans.len() > 2 * SPANS || self.chars.len() > 2 * CHUNK
+    }
+
+    /// Takes from the end of the chunk a tail of at most `SPANS` spans and `CHUNK`
+    /// visible characters (splitting a span if needed).
+    fn cut_tail(&mut self) -> Option<(Vec<Span>, Vec<char>)> {
+        let mut si = self.spans.len();
+        let mut chars = 0;
+        while si > 0 && self.spans.len() - si < SPANS {
+            let span = *self.spans.get(si - 1)?;
+            if chars + span.visible() > CHUNK {
+                if chars < CHUNK {
+                    // Keep the first part of the span, take the rest.
+                    self.split_span(si - 1, span.len - (CHUNK - chars) as u32);
+                    chars = CHUNK;
+                }
+                break;
+            }
+            chars += span.visible();
+            si -= 1;
+        }
+        if si == 0 || si >= self.spans.len() {
+            return None;
+        }
+        let spans = self.spans.split_off(si);
+        let chars = self.chars.split_off(self.chars.len().checked_sub(chars)?);
+        Some((spans, chars))
+    }
 }
 
 /// Text that merges character by character (a replicated growable array).
@@ -253,12 +356,13 @@ struct Chunk {
 /// insertion skips exactly the characters with greater ids: runs typed concurrently at the
 /// same place stay whole, one after the other, never interleaved.
 ///
-/// The sequence (deleted characters included) is kept in chunks of a few hundred
-/// characters, each with its count of visible ones, and an index gives the chunk of every
-/// id; a Fenwick tree of the chunks' visible counts finds the chunk of a position.
-/// Finding a character or a position costs a logarithmic search plus a pass over one
-/// chunk, not a pass over the whole text. Chunk boundaries depend on the editing history
-/// but nothing observable does: equality compares the sequences.
+/// The sequence (deleted characters included) is kept as spans of characters inserted
+/// together, in chunks of a few hundred characters; an index gives the chunk of every id,
+/// and a Fenwick tree of the chunks' visible counts finds the chunk of a position. Typing
+/// extends a span, deleting key by key grows a deleted one. Finding a character or a
+/// position costs a logarithmic search plus a pass over one chunk's spans, not a pass
+/// over the whole text. Span and chunk boundaries depend on the editing history but
+/// nothing observable does: equality compares the sequences.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Text {
     chunks: Vec<Chunk>,
@@ -268,8 +372,8 @@ pub(crate) struct Text {
     position: Vec<u32>,
     /// Fenwick tree (1-based) of the chunks' visible counts.
     tree: Vec<usize>,
-    /// The chunk and offset of the character inserted or deleted last (typing inserts
-    /// after it, deleting key by key deletes the one before it). Only a hint: checked.
+    /// The chunk and span of the characters inserted or deleted last (typing inserts
+    /// after them, deleting key by key deletes next to them). Only a hint: checked.
     last: Option<(usize, usize)>,
     next_key: u32,
     visible: usize,
@@ -277,39 +381,50 @@ pub(crate) struct Text {
 
 impl PartialEq for Text {
     fn eq(&self, other: &Self) -> bool {
-        self.visible == other.visible && self.iter().eq(other.iter())
+        self.visible == other.visible
+            && self.ids().eq(other.ids())
+            && self.chars().eq(other.chars())
     }
 }
 
 impl Eq for Text {}
 
 impl Text {
-    fn iter(&self) -> impl Iterator<Item = &Char> {
-        self.chunks.iter().flat_map(|c| c.chars.iter())
+    /// Every character's id and whether it is deleted, in order.
+    fn ids(&self) -> impl Iterator<Item = (OpId, bool)> + '_ {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.spans.iter())
+            .flat_map(|s| (0..s.len).map(move |k| (s.id_at(k), s.deleted)))
     }
 
-    /// The chunk and offset of character `id`.
-    fn locate(&self, id: OpId) -> Option<(usize, usize)> {
-        // Typing and deleting key by key touch the character next to the last one.
-        if let Some((ci, off)) = self.last {
-            let chars = self.chunks.get(ci).map_or(&[][..], |c| &c.chars);
-            for o in [off, off.wrapping_sub(1), off + 1] {
-                if chars.get(o).is_some_and(|c| c.id == id) {
-                    return Some((ci, o));
+    /// The visible characters, in order.
+    fn chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.chunks.iter().flat_map(|c| c.chars.iter().copied())
+    }
+
+    /// The chunk, span and offset in the span of character `id`.
+    fn locate(&self, id: OpId) -> Option<(usize, usize, u32)> {
+        if let Some((ci, si)) = self.last {
+            let spans = self.chunks.get(ci).map_or(&[][..], |c| &c.spans);
+            for s in [si, si + 1, si.wrapping_sub(1)] {
+                if let Some(k) = spans.get(s).and_then(|span| span.offset_of(&id)) {
+                    return Some((ci, s, k));
                 }
             }
         }
         let key = *self.index.get(&id)?;
         let ci = *self.position.get(key as usize)? as usize;
-        let off = self.chunks.get(ci)?.chars.iter().position(|c| c.id == id)?;
-        Some((ci, off))
+        self.chunks
+            .get(ci)?
+            .spans
+            .iter()
+            .enumerate()
+            .find_map(|(si, span)| span.offset_of(&id).map(|k| (ci, si, k)))
     }
 
-    /// Adds `delta` visible characters to chunk `ci` (and to the whole text).
+    /// Adds `delta` visible characters to the count of chunk `ci` and of the whole text.
     fn add_visible(&mut self, ci: usize, delta: isize) {
-        if let Some(chunk) = self.chunks.get_mut(ci) {
-            chunk.visible = chunk.visible.wrapping_add_signed(delta);
-        }
         self.visible = self.visible.wrapping_add_signed(delta);
         let mut i = ci + 1;
         while let Some(slot) = self.tree.get_mut(i) {
@@ -330,7 +445,7 @@ impl Text {
                 *p = ci as u32;
             }
             if let Some(slot) = self.tree.get_mut(ci + 1) {
-                *slot += chunk.visible;
+                *slot += chunk.chars.len();
             }
         }
         // In place: each node passes its sum to its parent.
@@ -343,8 +458,15 @@ impl Text {
         }
     }
 
-    /// The chunk and offset of the `pos`-th visible character.
-    fn visible_at(&self, pos: usize) -> Option<(usize, usize)> {
+    /// A fresh key for a new chunk.
+    fn new_key(&mut self) -> u32 {
+        let key = self.next_key;
+        self.next_key = self.next_key.wrapping_add(1);
+        key
+    }
+
+    /// The chunk, span and offset in the span of the `pos`-th visible character.
+    fn visible_at(&self, pos: usize) -> Option<(usize, usize, u32)> {
         if pos >= self.visible {
             return None;
         }
@@ -360,174 +482,238 @@ impl Text {
             }
             step /= 2;
         }
-        let off = self
-            .chunks
-            .get(ci)?
-            .chars
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| !c.deleted)
-            .nth(rest)
-            .map(|(i, _)| i)?;
-        Some((ci, off))
+        for (si, span) in self.chunks.get(ci)?.spans.iter().enumerate() {
+            let n = span.visible();
+            if rest < n {
+                return Some((ci, si, rest as u32));
+            }
+            rest -= n;
+        }
+        None
     }
 
-    /// Splits chunk `ci` in two if it grew too large.
+    /// Splits chunk `ci` into chunks within bounds, if it grew past them.
     fn split(&mut self, ci: usize) {
-        let Some(chunk) = self.chunks.get_mut(ci) else {
-            return;
-        };
-        if chunk.chars.len() <= 2 * CHUNK {
-            return;
+        let mut tails = Vec::new();
+        while let Some(chunk) = self.chunks.get_mut(ci).filter(|c| c.too_big()) {
+            let Some((spans, chars)) = chunk.cut_tail() else {
+                break;
+            };
+            let key = self.new_key();
+            for span in &spans {
+                for k in 0..span.len {
+                    self.index.insert(span.id_at(k), key);
+                }
+            }
+            tails.push(Chunk { key, spans, chars });
         }
-        let tail = chunk.chars.split_off(CHUNK);
-        let moved = tail.iter().filter(|c| !c.deleted).count();
-        chunk.visible -= moved;
-        let key = self.next_key;
-        self.next_key = self.next_key.wrapping_add(1);
-        for c in &tail {
-            self.index.insert(c.id, key);
+        if !tails.is_empty() {
+            let at = (ci + 1).min(self.chunks.len());
+            self.chunks.splice(at..at, tails.into_iter().rev());
+            self.reindex();
         }
-        self.chunks.insert(
-            ci + 1,
-            Chunk {
-                key,
-                chars: tail,
-                visible: moved,
-            },
-        );
-        self.reindex();
     }
 
     /// Inserts `text` after character `after` (or at the start); its characters take the
     /// ids `first`, `first + 1`, ...
     pub(crate) fn insert(&mut self, after: Option<OpId>, first: OpId, text: &str) {
-        let (mut ci, mut off) = match after {
-            None => (0, 0),
+        // Where the first character goes: before span `si` of chunk `ci`, or inside it
+        // at offset `off`.
+        let (mut ci, mut si, mut off) = match after {
+            None => (0, 0, 0),
             Some(a) => match self.locate(a) {
-                Some((ci, off)) => (ci, off + 1),
+                Some((ci, si, k)) => (ci, si, k + 1),
                 None => return,
             },
         };
-        for (k, ch) in text.chars().enumerate() {
+        // Skip the characters with greater ids, across span and chunk boundaries.
+        while let Some(chunk) = self.chunks.get(ci) {
+            match chunk.spans.get(si) {
+                Some(span) if off >= span.len => (si, off) = (si + 1, 0),
+                Some(span) if span.id_at(off) > first => (si, off) = (si + 1, 0),
+                Some(_) => break,
+                None if ci + 1 < self.chunks.len() => (ci, si, off) = (ci + 1, 0, 0),
+                None => break,
+            }
+        }
+        if self.chunks.is_empty() {
+            let key = self.new_key();
+            self.chunks.push(Chunk {
+                key,
+                spans: Vec::new(),
+                chars: Vec::new(),
+            });
+            self.reindex();
+            (ci, si, off) = (0, 0, 0);
+        }
+        let Some(chunk) = self.chunks.get_mut(ci) else {
+            return;
+        };
+        // The characters not applied yet: a duplicate (from a forked author) ends them.
+        let mut n = 0u32;
+        for _ in text.chars() {
+            let Some(counter) = first.counter.checked_add(u64::from(n)) else {
+                break;
+            };
             let id = OpId {
-                counter: first.counter.saturating_add(k as u64),
+                counter,
                 author: first.author,
             };
-            // Skip the characters with greater ids, across chunk boundaries.
-            while let Some(chunk) = self.chunks.get(ci) {
-                match chunk.chars.get(off) {
-                    Some(c) if c.id > id => off += 1,
-                    Some(_) => break,
-                    None if ci + 1 < self.chunks.len() => {
-                        ci += 1;
-                        off = 0;
-                    }
-                    None => break,
-                }
-            }
-            if self.chunks.is_empty() {
-                let key = self.next_key;
-                self.next_key = self.next_key.wrapping_add(1);
-                self.chunks.push(Chunk {
-                    key,
-                    chars: Vec::new(),
-                    visible: 0,
-                });
-                self.reindex();
-                (ci, off) = (0, 0);
-            }
-            let Some(chunk) = self.chunks.get_mut(ci) else {
-                return;
-            };
             match self.index.entry(id) {
-                // Already applied (a duplicate from a forked author).
-                std::collections::hash_map::Entry::Occupied(_) => return,
+                std::collections::hash_map::Entry::Occupied(_) => break,
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     slot.insert(chunk.key);
                 }
             }
-            let at = off.min(chunk.chars.len());
-            chunk.chars.insert(
-                at,
-                Char {
-                    id,
-                    ch,
-                    deleted: false,
-                },
-            );
-            let len = chunk.chars.len();
-            self.add_visible(ci, 1);
-            self.last = Some((ci, at));
-            off = at + 1;
-            if len > 2 * CHUNK {
-                self.split(ci);
-                if off > CHUNK {
-                    ci += 1;
-                    off -= CHUNK;
-                }
+            n += 1;
+            if n == u32::MAX {
+                break;
             }
         }
+        if n == 0 {
+            return;
+        }
+        if off > 0 {
+            chunk.split_span(si, off);
+            si += 1;
+        }
+        let at = chunk.chars_before(si).min(chunk.chars.len());
+        match (n, text.chars().next()) {
+            (1, Some(ch)) => chunk.chars.insert(at, ch),
+            _ => drop(chunk.chars.splice(at..at, text.chars().take(n as usize))),
+        }
+        let new = Span {
+            id: first,
+            len: n,
+            deleted: false,
+        };
+        // Typing: the characters continue the span they follow.
+        let extended = si
+            .checked_sub(1)
+            .and_then(|p| chunk.spans.get_mut(p))
+            .and_then(|prev| Some((prev.joined(&new)?, prev)))
+            .map(|(joined, prev)| *prev = joined)
+            .is_some();
+        if extended {
+            si -= 1;
+        } else {
+            chunk.spans.insert(si, new);
+        }
+        let too_big = chunk.too_big();
+        self.last = Some((ci, si));
+        self.add_visible(ci, n as isize);
+        if too_big {
+            self.split(ci);
+        }
+    }
+
+    /// Marks deleted the `take` characters from offset `off` of span `si` of chunk `ci`
+    /// (all visible), joining the deleted part with deleted neighbours it continues.
+    fn delete_in(&mut self, ci: usize, si: usize, off: u32, take: u32) {
+        let Some(chunk) = self.chunks.get_mut(ci) else {
+            return;
+        };
+        let at = chunk.chars_before(si) + off as usize;
+        let end = (at + take as usize).min(chunk.chars.len());
+        chunk.chars.drain(at.min(end)..end);
+        chunk.split_span(si, off + take);
+        chunk.split_span(si, off);
+        let mut mi = if off > 0 { si + 1 } else { si };
+        if let Some(span) = chunk.spans.get_mut(mi) {
+            span.deleted = true;
+        }
+        let next = chunk.spans.get(mi + 1).copied();
+        if let Some(span) = chunk.spans.get_mut(mi) {
+            if let Some(joined) = next.and_then(|n| span.joined(&n)) {
+                *span = joined;
+                chunk.spans.remove(mi + 1);
+            }
+        }
+        let this = chunk.spans.get(mi).copied();
+        if let Some(prev) = mi.checked_sub(1).and_then(|p| chunk.spans.get_mut(p)) {
+            if let Some(joined) = this.and_then(|t| prev.joined(&t)) {
+                *prev = joined;
+                chunk.spans.remove(mi);
+                mi -= 1;
+            }
+        }
+        self.last = Some((ci, mi));
+        self.add_visible(ci, -(take as isize));
     }
 
     /// Deletes the characters of the runs `(first id, length)`.
     pub(crate) fn delete(&mut self, runs: &[(OpId, u32)]) {
-        for (first, len) in runs {
-            for k in 0..u64::from(*len) {
+        for &(first, len) in runs {
+            let mut k = 0u32;
+            while k < len {
+                let Some(counter) = first.counter.checked_add(u64::from(k)) else {
+                    break;
+                };
                 let id = OpId {
-                    counter: first.counter.saturating_add(k),
+                    counter,
                     author: first.author,
                 };
-                let Some((ci, off)) = self.locate(id) else {
+                let found = self.locate(id).and_then(|(ci, si, off)| {
+                    let span = self.chunks.get(ci)?.spans.get(si).copied()?;
+                    Some((ci, si, off, span))
+                });
+                let Some((ci, si, off, span)) = found else {
+                    k += 1;
                     continue;
                 };
-                self.last = Some((ci, off));
-                let deleted = self
-                    .chunks
-                    .get_mut(ci)
-                    .and_then(|chunk| chunk.chars.get_mut(off))
-                    .is_some_and(|c| !std::mem::replace(&mut c.deleted, true));
-                if deleted {
-                    self.add_visible(ci, -1);
+                let take = (len - k).min(span.len - off);
+                if span.deleted {
+                    self.last = Some((ci, si));
+                } else {
+                    self.delete_in(ci, si, off, take);
                 }
+                k += take;
             }
         }
     }
 
     /// The visible text.
     pub(crate) fn value(&self) -> String {
-        self.iter().filter(|c| !c.deleted).map(|c| c.ch).collect()
+        self.chars().collect()
     }
 
     /// The id of the visible character at `pos` (0-based), if any.
     pub(crate) fn id_at(&self, pos: usize) -> Option<OpId> {
-        let (ci, off) = self.visible_at(pos)?;
-        self.chunks.get(ci)?.chars.get(off).map(|c| c.id)
+        let (ci, si, off) = self.visible_at(pos)?;
+        self.chunks.get(ci)?.spans.get(si).map(|s| s.id_at(off))
     }
 
     /// The runs of ids of the visible characters in `start..start + len`.
     pub(crate) fn runs(&self, start: usize, len: usize) -> Vec<(OpId, u32)> {
         let mut runs: Vec<(OpId, u32)> = Vec::new();
-        let Some((ci, off)) = self.visible_at(start) else {
+        let Some((ci, si, mut off)) = self.visible_at(start) else {
             return runs;
         };
-        let rest = self
+        let spans = self
             .chunks
             .get(ci)
-            .map(|c| c.chars.get(off..).unwrap_or_default())
+            .map(|c| c.spans.get(si..).unwrap_or_default())
             .unwrap_or_default()
             .iter()
-            .chain(self.chunks.iter().skip(ci + 1).flat_map(|c| c.chars.iter()));
-        for c in rest.filter(|c| !c.deleted).take(len) {
+            .chain(self.chunks.iter().skip(ci + 1).flat_map(|c| c.spans.iter()));
+        let mut rest = len;
+        for span in spans.filter(|s| !s.deleted) {
+            if rest == 0 {
+                break;
+            }
+            let take = (span.len - off).min(u32::try_from(rest).unwrap_or(u32::MAX));
+            let id = span.id_at(off);
             match runs.last_mut() {
                 Some((first, n))
-                    if first.author == c.id.author
-                        && first.counter + u64::from(*n) == c.id.counter =>
+                    if first.author == id.author
+                        && first.counter.checked_add(u64::from(*n)) == Some(id.counter) =>
                 {
-                    *n += 1
+                    *n = n.saturating_add(take)
                 }
-                _ => runs.push((c.id, 1)),
+                _ => runs.push((id, take)),
             }
+            rest -= take as usize;
+            off = 0;
         }
         runs
     }
@@ -544,6 +730,12 @@ mod tests {
     use super::*;
     use crate::ids::MemberId;
     use proptest::prelude::*;
+
+    struct Char {
+        id: OpId,
+        ch: char,
+        deleted: bool,
+    }
 
     /// The plain sequence the chunked text must behave exactly like.
     #[derive(Default)]
@@ -609,14 +801,139 @@ mod tests {
         },
         /// Delete the visible characters `start..start + len` (positions taken modulo).
         Delete { start: usize, len: usize },
+        /// Delete the visible character before the last one typed (a backspace).
+        Backspace,
+        /// Apply again the `k`-th insert (modulo), `extra` characters longer: a forked
+        /// author's duplicate, whose new characters end at the first already applied.
+        Again { k: usize, extra: usize },
     }
 
+    /// Edits of any size, long enough to split chunks by their characters.
     fn edit() -> impl Strategy<Value = Edit> {
         prop_oneof![
-            3 => (proptest::option::of(any::<usize>()), 0u8..3, 1usize..300)
+            6 => (proptest::option::of(any::<usize>()), 0u8..3, 1usize..300)
                 .prop_map(|(after, who, len)| Edit::Insert { after, who, len }),
-            1 => (any::<usize>(), 1usize..200).prop_map(|(start, len)| Edit::Delete { start, len }),
+            2 => (any::<usize>(), 1usize..200).prop_map(|(start, len)| Edit::Delete { start, len }),
+            1 => Just(Edit::Backspace),
+            1 => (any::<usize>(), 0usize..3).prop_map(|(k, extra)| Edit::Again { k, extra }),
         ]
+    }
+
+    /// Keystrokes: short inserts, mostly continuing the last one, and short deletes, so
+    /// spans split, join and pile up until chunks split by their spans.
+    fn keystroke() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            6 => (proptest::option::of(any::<usize>()), 0u8..3, 1usize..4)
+                .prop_map(|(after, who, len)| Edit::Insert { after, who, len }),
+            2 => (any::<usize>(), 1usize..4).prop_map(|(start, len)| Edit::Delete { start, len }),
+            3 => Just(Edit::Backspace),
+            1 => (any::<usize>(), 0usize..3).prop_map(|(k, extra)| Edit::Again { k, extra }),
+        ]
+    }
+
+    /// The runs of ids of the plain sequence's visible characters in `start..start + len`.
+    fn plain_runs(visible: &[&Char], start: usize, len: usize) -> Vec<(OpId, u32)> {
+        let mut runs: Vec<(OpId, u32)> = Vec::new();
+        for c in visible.iter().skip(start).take(len) {
+            match runs.last_mut() {
+                Some((first, n))
+                    if first.author == c.id.author
+                        && first.counter + u64::from(*n) == c.id.counter =>
+                {
+                    *n += 1
+                }
+                _ => runs.push((c.id, 1)),
+            }
+        }
+        runs
+    }
+
+    /// Replays `edits` on the chunked text and on the plain sequence, checking after each
+    /// that they read the same.
+    fn replay(edits: Vec<Edit>) -> Result<(), TestCaseError> {
+        let mut text = Text::default();
+        let mut plain = Plain::default();
+        let mut ids: Vec<OpId> = Vec::new();
+        let mut inserts: Vec<(Option<OpId>, OpId, usize)> = Vec::new();
+        let mut counter = 1u64;
+        let letters = |len: usize| -> String {
+            (0..len)
+                .map(|k| char::from(b'a' + (k % 26) as u8))
+                .collect()
+        };
+        for e in edits {
+            let runs = match e {
+                Edit::Insert { after, who, len } => {
+                    // A quarter of the inserts continue after the last character typed.
+                    let after = after.and_then(|a| {
+                        if a % 4 == 0 {
+                            ids.last().copied()
+                        } else {
+                            ids.get(a % ids.len().max(1)).copied()
+                        }
+                    });
+                    let first = OpId {
+                        counter,
+                        author: MemberId::from_bytes([who; 32]),
+                    };
+                    text.insert(after, first, &letters(len));
+                    plain.insert(after, first, &letters(len));
+                    for k in 0..len as u64 {
+                        ids.push(OpId {
+                            counter: counter + k,
+                            author: first.author,
+                        });
+                    }
+                    inserts.push((after, first, len));
+                    counter += len as u64 + u64::from(who);
+                    Vec::new()
+                }
+                Edit::Again { k, extra } => {
+                    if let Some(&(after, first, len)) = inserts.get(k % inserts.len().max(1)) {
+                        text.insert(after, first, &letters(len + extra));
+                        plain.insert(after, first, &letters(len + extra));
+                    }
+                    Vec::new()
+                }
+                Edit::Delete { start, len } => {
+                    let visible = plain.visible();
+                    if visible.is_empty() {
+                        continue;
+                    }
+                    let start = start % visible.len();
+                    let runs = text.runs(start, len);
+                    prop_assert_eq!(&runs, &plain_runs(&visible, start, len));
+                    runs
+                }
+                Edit::Backspace => {
+                    let visible = plain.visible();
+                    let typed = ids
+                        .last()
+                        .and_then(|id| visible.iter().position(|c| c.id == *id));
+                    match typed.and_then(|p| p.checked_sub(1)) {
+                        Some(p) => text.runs(p, 1),
+                        None => continue,
+                    }
+                }
+            };
+            text.delete(&runs);
+            plain.delete(&runs);
+            let visible = plain.visible();
+            prop_assert_eq!(text.len(), visible.len());
+            prop_assert_eq!(
+                text.value(),
+                visible.iter().map(|c| c.ch).collect::<String>()
+            );
+            let every = (visible.len() / 16).max(1);
+            for pos in (0..visible.len())
+                .step_by(every)
+                .chain([visible.len().saturating_sub(1)])
+            {
+                prop_assert_eq!(text.id_at(pos), visible.get(pos).map(|c| c.id));
+            }
+        }
+        prop_assert!(text.ids().eq(plain.0.iter().map(|c| (c.id, c.deleted))));
+        Ok(())
     }
 
     proptest! {
@@ -649,51 +966,21 @@ mod tests {
     proptest! {
         /// Law: the chunked text is observably the plain sequence — same visible text, same
         /// ids at every position, same runs — whatever the inserts (long enough to split
-        /// chunks, concurrent authors, skipped greater ids) and deletes.
+        /// chunks, concurrent authors, skipped greater ids, forked duplicates) and deletes.
         #[test]
         fn chunked_text_behaves_exactly_like_the_plain_sequence(
             edits in proptest::collection::vec(edit(), 1..40)
         ) {
-            let mut text = Text::default();
-            let mut plain = Plain::default();
-            let mut ids: Vec<OpId> = Vec::new();
-            let mut counter = 1u64;
-            for e in edits {
-                match e {
-                    Edit::Insert { after, who, len } => {
-                        // A quarter of the inserts continue after the last character typed.
-                        let after = after.and_then(|a| if a % 4 == 0 {
-                            ids.last().copied()
-                        } else {
-                            ids.get(a % ids.len().max(1)).copied()
-                        });
-                        let first = OpId { counter, author: MemberId::from_bytes([who; 32]) };
-                        let s: String = (0..len).map(|k| char::from(b'a' + (k % 26) as u8)).collect();
-                        text.insert(after, first, &s);
-                        plain.insert(after, first, &s);
-                        for k in 0..len as u64 {
-                            ids.push(OpId { counter: counter + k, author: first.author });
-                        }
-                        counter += len as u64 + u64::from(who);
-                    }
-                    Edit::Delete { start, len } => {
-                        let n = text.len();
-                        if n == 0 { continue; }
-                        let start = start % n;
-                        let runs = text.runs(start, len);
-                        text.delete(&runs);
-                        plain.delete(&runs);
-                    }
-                }
-                let visible = plain.visible();
-                prop_assert_eq!(text.len(), visible.len());
-                prop_assert_eq!(text.value(), visible.iter().map(|c| c.ch).collect::<String>());
-                let every = (visible.len() / 16).max(1);
-                for pos in (0..visible.len()).step_by(every).chain([visible.len().saturating_sub(1)]) {
-                    prop_assert_eq!(text.id_at(pos), visible.get(pos).map(|c| c.id));
-                }
-            }
-            prop_assert!(text.iter().eq(plain.0.iter()));
+            replay(edits)?;
+        }
+
+        /// Law: the same under keystrokes — one or a few characters typed or deleted at a
+        /// time, backspaces — long enough for spans to pile up and chunks to split by them.
+        #[test]
+        fn chunked_text_behaves_like_the_plain_sequence_under_keystrokes(
+            edits in proptest::collection::vec(keystroke(), 1..600)
+        ) {
+            replay(edits)?;
         }
     }
 }

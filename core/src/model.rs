@@ -190,13 +190,7 @@ impl Model {
                 field,
                 after,
                 text,
-            } => {
-                if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(slot) = o.texts.or_default(field) {
-                        slot.insert(*after, at, text);
-                    }
-                }
-            }
+            } => self.insert_text(object, field, *after, at, text),
             Op::Delete {
                 object,
                 field,
@@ -209,6 +203,25 @@ impl Model {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Inserts `text` after character `after` of a text field, its characters taking
+    /// the ids from `at` on.
+    pub(crate) fn insert_text(
+        &mut self,
+        object: &ObjectId,
+        field: &Field,
+        after: Option<OpId>,
+        at: OpId,
+        text: &str,
+    ) {
+        if let Some(slot) = self
+            .objects
+            .get_mut(object)
+            .and_then(|o| o.texts.or_default(field))
+        {
+            slot.insert(after, at, text);
         }
     }
 

@@ -10,8 +10,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{EditError, LoadError};
 use crate::history::History;
 use crate::identity::Identity;
-use crate::ids::{ChangeHash, GroupId, MemberId, OpId, WorkspaceId};
+use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId, WorkspaceId};
 use crate::model::Model;
+use crate::object::Field;
 use crate::op::{GroupRole, GroupUpdate, Op, Role};
 use crate::resolve::IgnoredReason;
 
@@ -411,36 +412,56 @@ impl Workspace {
             }
         }
         open.next_counter = open.next_counter.saturating_add(op.width());
-        // Typing: a text insert that continues the previous insert of the open change (it
-        // follows that insert's last character, whose ids it continues) extends it. One
-        // operation for a typed run instead of one per keystroke; the same characters with
-        // the same ids, so merges are unaffected.
-        if let (
-            Some(Op::Insert {
-                object: o,
-                field: f,
-                text: t,
-                ..
-            }),
-            Op::Insert {
-                object,
-                field,
-                after: Some(after),
-                text,
-            },
-        ) = (open.ops.last_mut(), &op)
-        {
-            let last = OpId {
-                counter: at.counter.wrapping_sub(1),
-                author,
-            };
-            if o == object && f == field && !t.is_empty() && *after == last {
-                t.push_str(text);
-                return Ok(at);
-            }
-        }
         open.ops.push(op);
         Ok(at)
+    }
+
+    /// Inserts `text` after character `after` of a text field (`text` not empty). Typing:
+    /// an insert that continues the open change's last insert (it follows that insert's
+    /// last character, whose ids it continues) extends it — one operation for a typed run
+    /// instead of one per keystroke, the same characters with the same ids, so merges are
+    /// unaffected. Anything else is an ordinary edit.
+    pub(crate) fn insert_text(
+        &mut self,
+        object: ObjectId,
+        field: Field,
+        after: Option<OpId>,
+        text: &str,
+    ) -> Result<OpId, EditError> {
+        let author = self.member_id();
+        if let Some(open) = self.open.as_mut() {
+            let at = OpId {
+                counter: open.next_counter,
+                author,
+            };
+            if let Some(Op::Insert {
+                object: o,
+                field: f,
+                text: typed,
+                ..
+            }) = open.ops.last_mut()
+            {
+                let previous = OpId {
+                    counter: at.counter.wrapping_sub(1),
+                    author,
+                };
+                if *o == object && *f == field && !typed.is_empty() && after == Some(previous) {
+                    // Allowed: the open change edited this text last (see `edit`).
+                    self.model.insert_text(&object, &field, after, at, text);
+                    typed.push_str(text);
+                    open.next_counter = open
+                        .next_counter
+                        .saturating_add((text.chars().count() as u64).max(1));
+                    return Ok(at);
+                }
+            }
+        }
+        self.edit(Op::Insert {
+            object,
+            field,
+            after,
+            text: text.to_string(),
+        })
     }
 
     /// Seals the open change: hashes it and adds it to the history. Returns its hash, or

@@ -8,7 +8,9 @@
 
 mod common;
 
-use cercle::{ChangeStatus, EditError, GroupRole, IgnoredReason, NewContact, NewGroup, Role};
+use cercle::{
+    ChangeStatus, EditError, Field, GroupRole, IgnoredReason, NewContact, NewGroup, Role,
+};
 use common::*;
 
 #[test]
@@ -166,6 +168,45 @@ fn local_refusals_leave_the_workspace_unchanged() {
         owner.create_group(NewGroup::new("  ")),
         Err(EditError::Invalid(_))
     ));
+}
+
+/// Typing skips the permission check a keystroke of the same text passed a moment ago;
+/// anything else in between — another text, a change of membership — is checked again.
+#[test]
+fn a_keystroke_is_checked_again_once_anything_else_was_edited() {
+    let mut owner = founded();
+    owner.add_member(id(2).member_id(), Role::Member).unwrap();
+    let studio = owner.create_group(NewGroup::new("studio")).unwrap();
+    let board = owner.create_group(NewGroup::new("board")).unwrap();
+    owner
+        .set_group_role(studio, id(2).member_id(), GroupRole::Member)
+        .unwrap();
+    let mine = owner
+        .create_contact(NewContact::new("Élodie").group(studio))
+        .unwrap()
+        .into();
+    let theirs = owner
+        .create_contact(NewContact::new("Marc").group(board))
+        .unwrap()
+        .into();
+    let mut member = copy_for(&mut owner, 2);
+    member.splice_text(mine, Field::Notes, 0, 0, "a").unwrap();
+    member.splice_text(mine, Field::Notes, 1, 0, "b").unwrap();
+    let err = member
+        .splice_text(theirs, Field::Notes, 0, 0, "x")
+        .unwrap_err();
+    assert!(err.denied().is_some(), "{err}");
+    member.splice_text(mine, Field::Notes, 2, 0, "c").unwrap();
+    member.leave_group(studio).unwrap();
+    let err = member
+        .splice_text(mine, Field::Notes, 3, 0, "d")
+        .unwrap_err();
+    assert!(err.denied().is_some(), "{err}");
+    let err = member
+        .splice_text(mine, Field::Notes, 2, 1, "")
+        .unwrap_err();
+    assert!(err.denied().is_some(), "{err}");
+    assert_eq!(member.text(&mine, &Field::Notes), "abc");
 }
 
 /// Member 2 working from two devices with the same key, both from the same point (their
