@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ids::OpId;
+use crate::ids::{MemberId, OpId};
 use crate::object::Value;
 
 /// A register: the write with the greatest operation id wins; writes made concurrently stay
@@ -277,6 +277,11 @@ impl Span {
     }
 }
 
+/// The block of ids a counter belongs to in the index of a text: 64 consecutive counters.
+fn block(counter: u64) -> u64 {
+    counter >> 6
+}
+
 /// Visible characters per chunk after a split; a chunk splits when it holds twice as many.
 const CHUNK: usize = 256;
 
@@ -357,8 +362,8 @@ impl Chunk {
 /// same place stay whole, one after the other, never interleaved.
 ///
 /// The sequence (deleted characters included) is kept as spans of characters inserted
-/// together, in chunks of a few hundred characters; an index gives the chunk of every id,
-/// and a Fenwick tree of the chunks' visible counts finds the chunk of a position. Typing
+/// together, in chunks of a few hundred characters; an index gives, for every block of
+/// 64 consecutive ids of an author, the chunks holding them, and a Fenwick tree of the chunks' visible counts finds the chunk of a position. Typing
 /// extends a span, deleting key by key grows a deleted one. Finding a character or a
 /// position costs a logarithmic search plus a pass over one chunk's spans, not a pass
 /// over the whole text. Span and chunk boundaries depend on the editing history but
@@ -366,8 +371,12 @@ impl Chunk {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Text {
     chunks: Vec<Chunk>,
-    /// The key of the chunk holding each id. Only looked up, never iterated.
-    index: foldhash::HashMap<OpId, u32>,
+    /// The keys of the chunks holding characters of each block of an author's ids (see
+    /// [`block`]); a key may linger after its chunk gave the characters away. Only looked
+    /// up, never iterated.
+    index: foldhash::HashMap<(MemberId, u64), Sorted<u32>>,
+    /// The greatest counter among each author's characters: greater ids are new.
+    newest: foldhash::HashMap<MemberId, u64>,
     /// The position in `chunks` of the chunk with each key.
     position: Vec<u32>,
     /// Fenwick tree (1-based) of the chunks' visible counts.
@@ -413,14 +422,27 @@ impl Text {
                 }
             }
         }
-        let key = *self.index.get(&id)?;
-        let ci = *self.position.get(key as usize)? as usize;
-        self.chunks
-            .get(ci)?
-            .spans
-            .iter()
-            .enumerate()
-            .find_map(|(si, span)| span.offset_of(&id).map(|k| (ci, si, k)))
+        let keys = self.index.get(&(id.author, block(id.counter)))?;
+        keys.as_slice().iter().find_map(|key| {
+            let ci = *self.position.get(*key as usize)? as usize;
+            self.chunks
+                .get(ci)?
+                .spans
+                .iter()
+                .enumerate()
+                .find_map(|(si, span)| span.offset_of(&id).map(|k| (ci, si, k)))
+        })
+    }
+
+    /// Records that chunk `key` holds the ids `first`, ..., `first + len - 1`, except
+    /// those of block `known` (already recorded).
+    fn register(&mut self, first: OpId, len: u32, key: u32, known: Option<u64>) {
+        let last = first.counter.saturating_add(u64::from(len.max(1) - 1));
+        for b in block(first.counter)..=block(last) {
+            if Some(b) != known {
+                self.index.entry((first.author, b)).or_default().insert(key);
+            }
+        }
     }
 
     /// Adds `delta` visible characters to the count of chunk `ci` and of the whole text.
@@ -501,9 +523,7 @@ impl Text {
             };
             let key = self.new_key();
             for span in &spans {
-                for k in 0..span.len {
-                    self.index.insert(span.id_at(k), key);
-                }
+                self.register(span.id, span.len, key, None);
             }
             tails.push(Chunk { key, spans, chars });
         }
@@ -546,11 +566,12 @@ impl Text {
             self.reindex();
             (ci, si, off) = (0, 0, 0);
         }
-        let Some(chunk) = self.chunks.get_mut(ci) else {
-            return;
-        };
         // The characters not applied yet: a duplicate (from a forked author) ends them.
         let mut n = 0u32;
+        let fresh = self
+            .newest
+            .get(&first.author)
+            .is_none_or(|newest| first.counter > *newest);
         for _ in text.chars() {
             let Some(counter) = first.counter.checked_add(u64::from(n)) else {
                 break;
@@ -559,20 +580,20 @@ impl Text {
                 counter,
                 author: first.author,
             };
-            match self.index.entry(id) {
-                std::collections::hash_map::Entry::Occupied(_) => break,
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(chunk.key);
-                }
-            }
-            n += 1;
-            if n == u32::MAX {
+            if n == u32::MAX || (!fresh && self.locate(id).is_some()) {
                 break;
             }
+            n += 1;
         }
         if n == 0 {
             return;
         }
+        let newest = first.counter.saturating_add(u64::from(n - 1));
+        let slot = self.newest.entry(first.author).or_insert(newest);
+        *slot = newest.max(*slot);
+        let Some(chunk) = self.chunks.get_mut(ci) else {
+            return;
+        };
         if off > 0 {
             chunk.split_span(si, off);
             si += 1;
@@ -594,12 +615,16 @@ impl Text {
             .and_then(|prev| Some((prev.joined(&new)?, prev)))
             .map(|(joined, prev)| *prev = joined)
             .is_some();
-        if extended {
+        // The block of the character they follow is recorded for this chunk already.
+        let known = if extended {
             si -= 1;
+            Some(block(first.counter.saturating_sub(1)))
         } else {
             chunk.spans.insert(si, new);
-        }
-        let too_big = chunk.too_big();
+            None
+        };
+        let (key, too_big) = (chunk.key, chunk.too_big());
+        self.register(first, n, key, known);
         self.last = Some((ci, si));
         self.add_visible(ci, n as isize);
         if too_big {
