@@ -384,6 +384,9 @@ pub(crate) struct Text {
     /// The chunk and span of the characters inserted or deleted last (typing inserts
     /// after them, deleting key by key deletes next to them). Only a hint: checked.
     last: Option<(usize, usize)>,
+    /// The chunk edited last and how many visible characters precede it (typing edits
+    /// the same chunk again: its position is found without the tree).
+    cursor: Option<(usize, usize)>,
     next_key: u32,
     visible: usize,
 }
@@ -448,6 +451,11 @@ impl Text {
     /// Adds `delta` visible characters to the count of chunk `ci` and of the whole text.
     fn add_visible(&mut self, ci: usize, delta: isize) {
         self.visible = self.visible.wrapping_add_signed(delta);
+        self.cursor = match self.cursor {
+            Some((c, before)) if c == ci => Some((c, before)),
+            Some((c, before)) if ci < c => Some((c, before.wrapping_add_signed(delta))),
+            _ => Some((ci, self.visible_before(ci))),
+        };
         let mut i = ci + 1;
         while let Some(slot) = self.tree.get_mut(i) {
             *slot = slot.wrapping_add_signed(delta);
@@ -458,6 +466,7 @@ impl Text {
     /// Rebuilds the chunk positions and the Fenwick tree after chunks moved.
     fn reindex(&mut self) {
         self.last = None;
+        self.cursor = None;
         let keys = self.next_key as usize;
         self.position.resize(keys.max(self.position.len()), 0);
         self.tree.clear();
@@ -487,10 +496,24 @@ impl Text {
         key
     }
 
-    /// The chunk, span and offset in the span of the `pos`-th visible character.
-    fn visible_at(&self, pos: usize) -> Option<(usize, usize, u32)> {
-        if pos >= self.visible {
-            return None;
+    /// How many visible characters the chunks before chunk `ci` hold.
+    fn visible_before(&self, ci: usize) -> usize {
+        let (mut i, mut sum) = (ci, 0usize);
+        while let Some(slot) = self.tree.get(i).filter(|_| i > 0) {
+            sum = sum.wrapping_add(*slot);
+            i -= i & i.wrapping_neg();
+        }
+        sum
+    }
+
+    /// The chunk holding the `pos`-th visible character, and that character's rank
+    /// among the chunk's visible ones.
+    fn chunk_at(&self, pos: usize) -> (usize, usize) {
+        if let Some((ci, before)) = self.cursor {
+            let here = self.chunks.get(ci).map_or(0, |c| c.chars.len());
+            if let Some(rest) = pos.checked_sub(before).filter(|r| *r < here) {
+                return (ci, rest);
+            }
         }
         // The last chunk whose preceding chunks hold at most `pos` visible characters.
         let (mut ci, mut rest) = (0usize, pos);
@@ -504,6 +527,15 @@ impl Text {
             }
             step /= 2;
         }
+        (ci, rest)
+    }
+
+    /// The chunk, span and offset in the span of the `pos`-th visible character.
+    fn visible_at(&self, pos: usize) -> Option<(usize, usize, u32)> {
+        if pos >= self.visible {
+            return None;
+        }
+        let (ci, mut rest) = self.chunk_at(pos);
         for (si, span) in self.chunks.get(ci)?.spans.iter().enumerate() {
             let n = span.visible();
             if rest < n {
