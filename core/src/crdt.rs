@@ -283,10 +283,10 @@ fn block(counter: u64) -> u64 {
 }
 
 /// Visible characters per chunk after a split; a chunk splits when it holds twice as many.
-const CHUNK: usize = 256;
+const CHUNK: usize = 128;
 
 /// Spans per chunk after a split; a chunk splits when it holds twice as many.
-const SPANS: usize = 64;
+const SPANS: usize = 32;
 
 /// A stretch of the sequence, with a stable key.
 #[derive(Clone, Debug)]
@@ -509,10 +509,21 @@ impl Text {
     /// The chunk holding the `pos`-th visible character, and that character's rank
     /// among the chunk's visible ones.
     fn chunk_at(&self, pos: usize) -> (usize, usize) {
+        // The chunk edited last, or one of its neighbours.
         if let Some((ci, before)) = self.cursor {
-            let here = self.chunks.get(ci).map_or(0, |c| c.chars.len());
-            if let Some(rest) = pos.checked_sub(before).filter(|r| *r < here) {
-                return (ci, rest);
+            let len = |ci: usize| self.chunks.get(ci).map_or(0, |c| c.chars.len());
+            let here = len(ci);
+            if let Some(rest) = pos.checked_sub(before) {
+                if rest < here {
+                    return (ci, rest);
+                }
+                if rest - here < len(ci + 1) {
+                    return (ci + 1, rest - here);
+                }
+            } else if let Some(prev) = ci.checked_sub(1) {
+                if let Some(rest) = pos.checked_sub(before - len(prev).min(before)) {
+                    return (prev, rest);
+                }
             }
         }
         // The last chunk whose preceding chunks hold at most `pos` visible characters.
