@@ -11,7 +11,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{GetString, ReadTxn, Text, Transact};
 
 use crate::table::Kind;
-use crate::{measure, Scale, Table};
+use crate::{measure_median, Scale, Table};
 
 #[derive(Deserialize)]
 struct Trace {
@@ -54,7 +54,7 @@ pub fn run(scale: Scale) {
     );
 
     // cercle: one sense's definition.
-    let (ws_text, c_time, _) = measure(|| {
+    let (ws_text, c_time, _) = measure_median(|| {
         let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "bench");
         let g = ws.create_group(NewGroup::new("hub")).expect("group");
         let dico = ws
@@ -74,13 +74,14 @@ pub fn run(scale: Scale) {
     });
     let (mut ws, c_final) = ws_text;
     let c_saved = ws.save();
-    let (_, c_load, _) =
-        measure(|| Workspace::load(Identity::from_secret_bytes([2; 32]), &c_saved).expect("load"));
+    let (_, c_load, _) = measure_median(|| {
+        Workspace::load(Identity::from_secret_bytes([2; 32]), &c_saved).expect("load")
+    });
     if full {
         assert_eq!(c_final, trace.end, "cercle replays the trace exactly");
     }
 
-    let (mut am, a_time, _) = measure(|| {
+    let (mut am, a_time, _) = measure_median(|| {
         let mut doc = AutoCommit::new();
         let text = doc.put_object(ROOT, "text", ObjType::Text).expect("text");
         for (pos, del, ins) in &patches {
@@ -91,7 +92,7 @@ pub fn run(scale: Scale) {
         doc
     });
     let a_saved = am.save();
-    let (_, a_load, _) = measure(|| AutoCommit::load(&a_saved).expect("load"));
+    let (_, a_load, _) = measure_median(|| AutoCommit::load(&a_saved).expect("load"));
     let a_final = am
         .get(ROOT, "text")
         .ok()
@@ -100,7 +101,7 @@ pub fn run(scale: Scale) {
         .unwrap_or_default();
     assert_eq!(a_final, c_final, "automerge and cercle agree");
 
-    let (ydoc, y_time, _) = measure(|| {
+    let (ydoc, y_time, _) = measure_median(|| {
         let doc = yrs::Doc::new();
         let text = doc.get_or_insert_text("text");
         for (pos, del, ins) in &patches {
@@ -117,7 +118,7 @@ pub fn run(scale: Scale) {
     let y_saved = ydoc
         .transact()
         .encode_state_as_update_v1(&yrs::StateVector::default());
-    let (_, y_load, _) = measure(|| {
+    let (_, y_load, _) = measure_median(|| {
         let doc = yrs::Doc::new();
         let update = yrs::Update::decode_v1(&y_saved).expect("decode");
         doc.transact_mut().apply_update(update).expect("apply");
@@ -128,7 +129,7 @@ pub fn run(scale: Scale) {
         len
     });
 
-    let (lo, l_time, _) = measure(|| {
+    let (lo, l_time, _) = measure_median(|| {
         let doc = LoroDoc::new();
         let text = doc.get_text("text");
         for (pos, del, ins) in &patches {
@@ -143,9 +144,9 @@ pub fn run(scale: Scale) {
         doc
     });
     let l_saved = lo.export(loro::ExportMode::Snapshot).expect("export");
-    let (_, l_load, _) = measure(|| LoroDoc::from_snapshot(&l_saved).expect("load"));
+    let (_, l_load, _) = measure_median(|| LoroDoc::from_snapshot(&l_saved).expect("load"));
 
-    let (dt, d_time, _) = measure(|| {
+    let (dt, d_time, _) = measure_median(|| {
         let mut doc = diamond_types::list::ListCRDT::new();
         let agent = doc.get_or_create_agent_id("bench");
         for (pos, del, ins) in &patches {
@@ -162,7 +163,7 @@ pub fn run(scale: Scale) {
         .oplog
         .encode(diamond_types::list::encoding::EncodeOptions::default());
     let (_, d_load, _) =
-        measure(|| diamond_types::list::ListCRDT::load_from(&d_saved).expect("load"));
+        measure_median(|| diamond_types::list::ListCRDT::load_from(&d_saved).expect("load"));
 
     t.row(
         "replay",
