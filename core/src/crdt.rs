@@ -362,11 +362,12 @@ impl Chunk {
 /// same place stay whole, one after the other, never interleaved.
 ///
 /// The sequence (deleted characters included) is kept as spans of characters inserted
-/// together, in chunks of a few hundred characters; an index gives, for every block of
-/// 64 consecutive ids of an author, the chunks holding them, and a Fenwick tree of the chunks' visible counts finds the chunk of a position. Typing
+/// together, in chunks of at most 128 visible characters or 32 spans; an index gives,
+/// for every block of 64 consecutive ids of an author, the chunks holding them, and a
+/// Fenwick tree of the chunks' visible counts finds the chunk of a position. Typing
 /// extends a span, deleting key by key grows a deleted one. Finding a character or a
-/// position costs a logarithmic search plus a pass over one chunk's spans, not a pass
-/// over the whole text. Span and chunk boundaries depend on the editing history but
+/// position costs a hash or logarithmic search plus a pass over one chunk's spans, not a
+/// pass over the whole text. Span and chunk boundaries depend on the editing history but
 /// nothing observable does: equality compares the sequences.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Text {
