@@ -269,11 +269,13 @@ impl Span {
         let follows = self.deleted == next.deleted
             && self.id.author == next.id.author
             && self.id.counter.checked_add(u64::from(self.len)) == Some(next.id.counter);
+        if !follows {
+            return None;
+        }
         Some(Span {
             len: self.len.checked_add(next.len)?,
             ..*self
         })
-        .filter(|_| follows)
     }
 }
 
@@ -452,11 +454,12 @@ impl Text {
     /// Adds `delta` visible characters to the count of chunk `ci` and of the whole text.
     fn add_visible(&mut self, ci: usize, delta: isize) {
         self.visible = self.visible.wrapping_add_signed(delta);
-        self.cursor = match self.cursor {
-            Some((c, before)) if c == ci => Some((c, before)),
-            Some((c, before)) if ci < c => Some((c, before.wrapping_add_signed(delta))),
-            _ => Some((ci, self.visible_before(ci))),
+        // The chunk's own count does not move what precedes it.
+        let before = match self.cursor {
+            Some((c, before)) if c == ci => before,
+            _ => self.visible_before(ci),
         };
+        self.cursor = Some((ci, before));
         let mut i = ci + 1;
         while let Some(slot) = self.tree.get_mut(i) {
             *slot = slot.wrapping_add_signed(delta);
@@ -500,8 +503,8 @@ impl Text {
     /// How many visible characters the chunks before chunk `ci` hold.
     fn visible_before(&self, ci: usize) -> usize {
         let (mut i, mut sum) = (ci, 0usize);
-        while let Some(slot) = self.tree.get(i).filter(|_| i > 0) {
-            sum = sum.wrapping_add(*slot);
+        while i > 0 {
+            sum = sum.wrapping_add(self.tree.get(i).copied().unwrap_or(0));
             i -= i & i.wrapping_neg();
         }
         sum

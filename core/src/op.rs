@@ -244,10 +244,15 @@ impl Op {
     /// How many operation ids the operation uses: one per inserted character, else one.
     pub fn width(&self) -> u64 {
         match self {
-            Op::Insert { text, .. } => (text.chars().count() as u64).max(1),
+            Op::Insert { text, .. } => text_width(text),
             _ => 1,
         }
     }
+}
+
+/// How many operation ids inserting `text` uses: one per character (at least one).
+pub(crate) fn text_width(text: &str) -> u64 {
+    (text.chars().count() as u64).max(1)
 }
 
 /// The operations of a change with their ids: consecutive from the change's counter, each

@@ -13,7 +13,7 @@ use crate::identity::Identity;
 use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId, WorkspaceId};
 use crate::model::Model;
 use crate::object::Field;
-use crate::op::{GroupRole, GroupUpdate, Op, Role};
+use crate::op::{text_width, GroupRole, GroupUpdate, Op, Role};
 use crate::resolve::IgnoredReason;
 
 /// The local edits not yet sealed into a change.
@@ -373,7 +373,8 @@ impl Workspace {
             .as_ref()
             .and_then(|open| open.ops.last())
             .is_some_and(|last| {
-                last.text_edited().is_some() && last.text_edited() == op.text_edited()
+                op.text_edited()
+                    .is_some_and(|t| last.text_edited() == Some(t))
             })
         {
             let stepped = self.authority.step(&ctx, &op);
@@ -449,9 +450,7 @@ impl Workspace {
                     // Allowed: the open change edited this text last (see `edit`).
                     self.model.insert_text(&object, &field, after, at, text);
                     typed.push_str(text);
-                    open.next_counter = open
-                        .next_counter
-                        .saturating_add((text.chars().count() as u64).max(1));
+                    open.next_counter = open.next_counter.saturating_add(text_width(text));
                     return Ok(at);
                 }
             }
