@@ -91,7 +91,7 @@ impl Workspace {
             .iter()
             .filter_map(|h| self.history.lookup(h))
             .collect();
-        let mut listed: std::collections::HashSet<u32> = idx.iter().copied().collect();
+        let mut listed: HashSet<u32> = idx.iter().copied().collect();
         let mut at = 0;
         while let Some(&i) = idx.get(at) {
             at += 1;
