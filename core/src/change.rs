@@ -126,12 +126,14 @@ fn hash_body(body_bytes: &[u8]) -> ChangeHash {
 /// Changes per verifying thread, at least: below, threads cost more than they save.
 const PER_THREAD: usize = 256;
 
-/// The threads to work on: the machine's cores (one where threads do not exist).
+/// The threads to work on: the machine's cores (one where threads do not exist). Asked
+/// once: finding them reads system files on some platforms, too slow for every apply.
 pub(crate) fn parallelism() -> usize {
     if cfg!(target_arch = "wasm32") {
         return 1;
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 fn legacy_message(body: &[u8]) -> Vec<u8> {
