@@ -6,6 +6,7 @@
 
 mod alloc;
 mod baseline;
+mod concurrent;
 mod crm;
 mod perms;
 mod table;
@@ -102,6 +103,7 @@ fn main() {
     }
     if want("text") {
         text::run(scale);
+        concurrent::run(scale);
     }
     if want("perms") {
         perms::run(scale);
