@@ -17,14 +17,18 @@ use crate::op::{GroupRole, Op, Role};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Acl {
     pub(crate) kind: ObjectKind,
-    pub(crate) creator: MemberId,
     pub(crate) parent: Option<ObjectId>,
+    /// The creation's operation, whose author is the creator.
     pub(crate) created: OpId,
     /// For each group, the changes whose shares are live (add-wins).
     shares: BTreeMap<GroupId, Vec<u32>>,
 }
 
 impl Acl {
+    pub(crate) fn creator(&self) -> MemberId {
+        self.created.author
+    }
+
     pub(crate) fn groups(&self) -> impl Iterator<Item = GroupId> + '_ {
         self.shares
             .iter()
@@ -162,10 +166,10 @@ impl Authority {
                     id: *object,
                     what: "object",
                 })?;
-                (root.creator == *member && self.may_write(member, &event))
+                (root.creator() == *member && self.may_write(member, &event))
                     || self.leads(member, &event)
             }
-            ObjectKind::Comment => acl.creator == *member && self.may_comment(member, object),
+            ObjectKind::Comment => acl.creator() == *member && self.may_comment(member, object),
         };
         if allowed {
             Ok(())
@@ -348,7 +352,6 @@ impl Authority {
                 ));
                 self.objects.entry(id).or_insert_with(|| Acl {
                     kind: *kind,
-                    creator: ctx.author,
                     parent: *parent,
                     created: ctx.op,
                     shares: groups.iter().map(|g| (*g, vec![ctx.change])).collect(),

@@ -401,7 +401,7 @@ impl Workspace {
                     Comment {
                         id: id.into(),
                         on: t,
-                        author: o.creator,
+                        author: o.creator(),
                         time: self.time_of(o.created),
                         text: o.text(&Field::Text),
                     },

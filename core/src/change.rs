@@ -54,8 +54,10 @@ impl ChangeBody {
 /// How a change's author vouches for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Seal {
-    /// The author's signature of the change's hash.
-    Signed([u8; 64]),
+    /// The author's signature of the change's hash. Boxed, like the legacy one: every
+    /// stored change has a seal and few carry a signature (a run of changes is signed
+    /// once), so the others need not make room for one.
+    Signed(Box<[u8; 64]>),
     /// No signature: the change with this hash, by the same author, names this one among
     /// its dependencies and is vouched for. A stored change sealed so always has that
     /// change stored too.
@@ -63,7 +65,7 @@ pub(crate) enum Seal {
     /// Made by this copy's member and not signed yet: signed when it leaves the copy.
     Own,
     /// A change of format versions 1 and 2, whose hash covers its signature.
-    Legacy([u8; 64]),
+    Legacy(Box<[u8; 64]>),
 }
 
 /// The bytes of a legacy change.
@@ -192,7 +194,9 @@ impl Unchecked {
     pub(crate) fn rebuild(body: ChangeBody, received: Received) -> Self {
         let bytes = body_bytes(&body);
         let (hash, seal, legacy_body) = match received {
-            Received::Signature(signature) => (hash_body(&bytes), Seal::Signed(signature), vec![]),
+            Received::Signature(signature) => {
+                (hash_body(&bytes), Seal::Signed(Box::new(signature)), vec![])
+            }
             // The voucher is found when the whole list is checked.
             Received::Bare => (
                 hash_body(&bytes),
@@ -201,7 +205,7 @@ impl Unchecked {
             ),
             Received::Legacy(signature) => (
                 hash_bytes(&wire_bytes(&bytes, &signature)),
-                Seal::Legacy(signature),
+                Seal::Legacy(Box::new(signature)),
                 bytes,
             ),
         };
@@ -283,7 +287,7 @@ impl Change {
     #[cfg(test)]
     pub(crate) fn signed(body: ChangeBody, identity: &Identity) -> Self {
         let mut change = Change::own(body);
-        change.seal = Seal::Signed(change.sign(identity));
+        change.seal = Seal::Signed(Box::new(change.sign(identity)));
         change
     }
 
@@ -295,7 +299,7 @@ impl Change {
         Change {
             hash: hash_bytes(&wire_bytes(&bytes, &signature)),
             body,
-            seal: Seal::Legacy(signature),
+            seal: Seal::Legacy(Box::new(signature)),
         }
     }
 
@@ -359,7 +363,7 @@ impl Change {
         let change = Change {
             hash,
             body,
-            seal: Seal::Legacy(signature),
+            seal: Seal::Legacy(Box::new(signature)),
         };
         change.check(verifier, wire.body)?;
         Ok(change)
@@ -481,11 +485,11 @@ pub(crate) fn outgoing(changes: &[&Change], identity: &Identity) -> Vec<Seal> {
         };
         let seal = match (&change.seal, found) {
             // A legacy change's hash covers its signature: it always travels with it.
-            (Seal::Legacy(signature), _) => Seal::Legacy(*signature),
+            (Seal::Legacy(signature), _) => Seal::Legacy(signature.clone()),
             (_, Some(voucher)) => Seal::Vouched(voucher),
-            (Seal::Signed(signature), None) => Seal::Signed(*signature),
+            (Seal::Signed(signature), None) => Seal::Signed(signature.clone()),
             (Seal::Own, None) if change.body.author == identity.member_id() => {
-                Seal::Signed(change.sign(identity))
+                Seal::Signed(Box::new(change.sign(identity)))
             }
             // Unreachable when the list is complete (see above); the receiver would refuse
             // the change as unvouched rather than accept an unchecked one.
@@ -574,7 +578,7 @@ mod tests {
             Identity::from_secret_bytes([6; 32]),
         );
         let mut changes = chain(&alice, 5, ChangeHash::from_bytes([1; 32]), &bob);
-        changes[5].seal = Seal::Signed(changes[5].sign(&bob));
+        changes[5].seal = Seal::Signed(Box::new(changes[5].sign(&bob)));
         let refs: Vec<&Change> = changes.iter().collect();
         let seals = outgoing(&refs, &alice);
         let signed: Vec<bool> = seals.iter().map(|s| matches!(s, Seal::Signed(_))).collect();
@@ -604,7 +608,7 @@ mod tests {
         );
         let changes = chain(&alice, 2, ChangeHash::from_bytes([1; 32]), &mallory);
         let bare = Seal::Vouched(ChangeHash::from_bytes([0; 32]));
-        let signed = |c: &Change, who: &Identity| Seal::Signed(c.sign(who));
+        let signed = |c: &Change, who: &Identity| Seal::Signed(Box::new(c.sign(who)));
         let unvouched = |r: Result<Vec<Change>, (ChangeHash, Rejection)>| match r {
             Err((hash, Rejection::Unvouched { .. })) => Some(hash),
             _ => None,

@@ -231,11 +231,11 @@ pub(crate) fn encode(changes: &[&Change], seals: &[Seal]) -> Vec<u8> {
         match seal {
             Seal::Signed(signature) => {
                 w.out.push(SIGNED);
-                w.out.extend_from_slice(signature);
+                w.out.extend_from_slice(signature.as_slice());
             }
             Seal::Legacy(signature) => {
                 w.out.push(LEGACY);
-                w.out.extend_from_slice(signature);
+                w.out.extend_from_slice(signature.as_slice());
             }
             Seal::Vouched(_) | Seal::Own => w.out.push(BARE),
         }

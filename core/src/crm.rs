@@ -544,7 +544,7 @@ impl Workspace {
             archived: me.flag(&Field::Archived),
             merged_into,
             merged_from: sources.iter().skip(1).map(|(s, _)| (*s).into()).collect(),
-            created_by: me.creator,
+            created_by: me.creator(),
         })
     }
 

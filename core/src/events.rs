@@ -398,7 +398,7 @@ impl Workspace {
             retracted: o.flag(&Field::Retracted),
             from_stage: o.str(&Field::FromStage),
             to_stage: o.str(&Field::ToStage),
-            created_by: o.creator,
+            created_by: o.creator(),
         }
     }
 

@@ -177,7 +177,7 @@ impl Workspace {
             title: o.str(&Field::Title).unwrap_or_default(),
             language: o.str(&Field::Language).unwrap_or_default(),
             description: o.text(&Field::Description),
-            created_by: o.creator,
+            created_by: o.creator(),
         })
     }
 
@@ -303,7 +303,7 @@ impl Workspace {
                 Some(Value::EntryStatus(s)) => *s,
                 _ => EntryStatus::Draft,
             },
-            created_by: o.creator,
+            created_by: o.creator(),
             contributors: contributors.into_iter().collect(),
         })
     }

@@ -46,6 +46,83 @@ impl Node {
     }
 }
 
+/// A vector in chunks of at most [`Chunked::CHUNK`] elements, for the stored changes: it
+/// grows by a chunk at a time instead of doubling (a doubled vector, at its largest, keeps
+/// room for as many changes again as it holds, and copies them all at every growth).
+#[derive(Debug)]
+struct Chunked<T> {
+    /// Every chunk but the last is full; the last is empty only when it is the only one
+    /// (made by `reserve`).
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    const CHUNK: usize = 1 << 12;
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / Self::CHUNK)?.get(i % Self::CHUNK)
+    }
+
+    fn push(&mut self, node: T) {
+        match self.chunks.last_mut() {
+            // The last chunk grows like a vector (a small history stays small) up to its
+            // bound, then the next one starts at its full size.
+            Some(last) if last.len() < Self::CHUNK => last.push(node),
+            _ => {
+                let mut chunk = Vec::with_capacity(if self.chunks.is_empty() {
+                    0
+                } else {
+                    Self::CHUNK
+                });
+                chunk.push(node);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        let last = self.chunks.last_mut()?;
+        let node = last.pop()?;
+        if last.is_empty() {
+            self.chunks.pop();
+        }
+        self.len -= 1;
+        Some(node)
+    }
+
+    /// Makes room for `additional` more elements in the chunk being filled.
+    fn reserve(&mut self, additional: usize) {
+        match self.chunks.last_mut() {
+            Some(last) => {
+                let room = Self::CHUNK - last.len();
+                last.reserve(additional.min(room));
+            }
+            None => self
+                .chunks
+                .push(Vec::with_capacity(additional.min(Self::CHUNK))),
+        }
+    }
+}
+
 /// What [`History::rollback`] needs to undo the inserts made after [`History::mark`].
 #[derive(Debug)]
 pub(crate) struct Mark {
@@ -58,7 +135,7 @@ pub(crate) struct Mark {
 
 #[derive(Debug, Default)]
 pub(crate) struct History {
-    nodes: Vec<Node>,
+    nodes: Chunked<Node>,
     index: foldhash::HashMap<ChangeHash, u32>,
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
@@ -521,5 +598,63 @@ impl History {
             }
         }
         out.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Chunked;
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        Push(usize),
+        Pop(usize),
+        Reserve(usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let many = 0..3 * Chunked::<u32>::CHUNK;
+        prop_oneof![
+            3 => many.clone().prop_map(Step::Push),
+            2 => many.clone().prop_map(Step::Pop),
+            1 => many.prop_map(Step::Reserve),
+        ]
+    }
+
+    proptest! {
+        /// Law: a chunked vector holds what a plain vector holds after the same pushes,
+        /// pops and reservations, across chunk boundaries (each step moves up to three
+        /// chunks' worth of elements).
+        #[test]
+        fn chunked_vector_reads_like_a_plain_one(steps in prop::collection::vec(step(), 1..12)) {
+            let mut chunked = Chunked::default();
+            let mut plain = Vec::new();
+            let mut next = 0u32;
+            for s in steps {
+                match s {
+                    Step::Push(n) => {
+                        for _ in 0..n {
+                            chunked.push(next);
+                            plain.push(next);
+                            next += 1;
+                        }
+                    }
+                    Step::Pop(n) => {
+                        for _ in 0..n {
+                            prop_assert_eq!(chunked.pop(), plain.pop());
+                        }
+                    }
+                    Step::Reserve(n) => chunked.reserve(n),
+                }
+                prop_assert_eq!(chunked.len(), plain.len());
+                prop_assert_eq!(chunked.is_empty(), plain.is_empty());
+                for (i, x) in plain.iter().enumerate() {
+                    prop_assert_eq!(chunked.get(i), Some(x));
+                }
+                prop_assert_eq!(chunked.get(plain.len()), None);
+            }
+        }
     }
 }

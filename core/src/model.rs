@@ -43,7 +43,7 @@ impl<T: Default> Default for Lww<T> {
 pub(crate) struct Object {
     pub(crate) kind: ObjectKind,
     pub(crate) parent: Option<ObjectId>,
-    pub(crate) creator: MemberId,
+    /// The creation's operation, whose author is the creator.
     pub(crate) created: OpId,
     pub(crate) registers: SmallMap<Field, Register>,
     pub(crate) sets: SmallMap<Field, OrSet>,
@@ -51,6 +51,10 @@ pub(crate) struct Object {
 }
 
 impl Object {
+    pub(crate) fn creator(&self) -> MemberId {
+        self.created.author
+    }
+
     pub(crate) fn get(&self, field: &Field) -> Option<&Value> {
         self.registers.get(field).and_then(Register::get)
     }
@@ -122,7 +126,6 @@ impl Model {
                 let fresh = Object {
                     kind: *kind,
                     parent: *parent,
-                    creator: author,
                     created: at,
                     registers: SmallMap::default(),
                     sets: SmallMap::default(),
