@@ -274,7 +274,7 @@ impl Workspace {
                 continue;
             };
             let body = &node.change.body;
-            let ignored = self.ignored.get(i as usize).cloned().flatten();
+            let ignored = self.ignored.get(i as usize).cloned().flatten().map(|r| *r);
             let time = Utc
                 .timestamp_millis_opt(body.time)
                 .single()

@@ -11,7 +11,7 @@ use crate::codec;
 use crate::error::ApplyError;
 use crate::ids::ChangeHash;
 use crate::model::Model;
-use crate::resolve::{self, IgnoredReason, Resolution};
+use crate::resolve::{self, IgnoredReason, Resolution, Verdict};
 use crate::workspace::Workspace;
 
 /// What [`Workspace::apply`] (or a merge or sync) did.
@@ -376,7 +376,7 @@ impl Workspace {
                 if let Some(n) = self.history.node(i as u32) {
                     report.ignored.push(IgnoredChange {
                         hash: n.change.hash,
-                        reason: reason.clone(),
+                        reason: IgnoredReason::clone(reason),
                     });
                 }
             }
@@ -431,9 +431,9 @@ impl Workspace {
             Ok(()) => self.model.apply(author, lamport, ops),
             Err(e) => {
                 if let Some(slot) = self.ignored.get_mut(c as usize) {
-                    *slot = Some(IgnoredReason::Unauthorized {
+                    *slot = Some(Box::new(IgnoredReason::Unauthorized {
                         reason: e.to_string(),
-                    });
+                    }));
                 }
             }
         }
@@ -450,7 +450,7 @@ impl Workspace {
     /// second core while validity is resolved, assuming every change valid; that content
     /// is kept only if the resolution ignores none of them (it is then exactly what the
     /// sequential path builds), and thrown away otherwise.
-    fn resolve_from(&mut self, from: u32, stored: &[u32], before: &[Option<IgnoredReason>]) {
+    fn resolve_from(&mut self, from: u32, stored: &[u32], before: &[Verdict]) {
         let (res, speculative) = if from == 0 {
             self.resolve_while_building(stored)
         } else {

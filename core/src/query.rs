@@ -182,7 +182,7 @@ impl Workspace {
         if let Some(i) = self.history.lookup(hash) {
             return Some(match self.ignored.get(i as usize).cloned().flatten() {
                 None => ChangeStatus::Valid,
-                Some(reason) => ChangeStatus::Ignored(reason),
+                Some(reason) => ChangeStatus::Ignored(*reason),
             });
         }
         self.pending

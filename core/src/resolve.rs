@@ -53,6 +53,10 @@ pub enum IgnoredReason {
     },
 }
 
+/// A stored change's standing: `None` when it is valid, else why it is ignored. Boxed:
+/// a workspace keeps one per change and almost every change is valid.
+pub(crate) type Verdict = Option<Box<IgnoredReason>>;
+
 impl std::fmt::Display for IgnoredReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -75,12 +79,12 @@ impl std::fmt::Display for IgnoredReason {
 /// The outcome of a resolution: a verdict per change (by index) and the authority state.
 #[derive(Clone, Debug)]
 pub(crate) struct Resolution {
-    pub(crate) ignored: Vec<Option<IgnoredReason>>,
+    pub(crate) ignored: Vec<Verdict>,
     pub(crate) authority: Authority,
 }
 
 struct Pass {
-    ignored: Vec<Option<IgnoredReason>>,
+    ignored: Vec<Verdict>,
     authority: Authority,
     /// Valid changes that lowered someone, with the author's seniority at that point.
     lowerings: Vec<(u32, Option<Seniority>, Vec<Lowering>)>,
@@ -93,11 +97,7 @@ fn genesis(h: &History) -> Option<(u32, MemberId)> {
 }
 
 /// The authority state of the valid authority changes strictly in the past of `c`.
-pub(crate) fn state_at(
-    h: &History,
-    c: u32,
-    ignored: &[Option<IgnoredReason>],
-) -> Option<Authority> {
+pub(crate) fn state_at(h: &History, c: u32, ignored: &[Verdict]) -> Option<Authority> {
     let (g, founder) = genesis(h)?;
     let mut ancestors: Vec<u32> = h
         .auth_ancestors(c)
@@ -154,7 +154,7 @@ impl States {
         &self,
         h: &History,
         c: u32,
-        ignored: &[Option<IgnoredReason>],
+        ignored: &[Verdict],
     ) -> Option<std::borrow::Cow<'_, Authority>> {
         let node = h.node(c)?;
         match &*node.auth_past {
@@ -167,12 +167,7 @@ impl States {
     }
 
     /// The state before `c`, to own (for an authority change, which moves it on).
-    fn take(
-        &mut self,
-        h: &History,
-        c: u32,
-        ignored: &[Option<IgnoredReason>],
-    ) -> Option<Authority> {
+    fn take(&mut self, h: &History, c: u32, ignored: &[Verdict]) -> Option<Authority> {
         let node = h.node(c)?;
         let [f] = &*node.auth_past else {
             return state_at(h, c, ignored);
@@ -219,7 +214,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
             author: founder,
         },
     );
-    let mut ignored: Vec<Option<IgnoredReason>> = vec![None; h.len()];
+    let mut ignored: Vec<Verdict> = vec![None; h.len()];
     let mut running = genesis_state.clone();
     let mut states = States::new(h, order, genesis_state, g);
     let mut lowerings = Vec::new();
@@ -235,15 +230,15 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         if !node.authority {
             if let Some(reason) = revoked_reason {
                 if let Some(slot) = ignored.get_mut(c as usize) {
-                    *slot = Some(reason.clone());
+                    *slot = Some(Box::new(reason.clone()));
                 }
             } else {
                 let state = states.before(h, c, &ignored)?;
                 if let Err(e) = state.check_all(author, c, lamport, ops, &past) {
                     if let Some(slot) = ignored.get_mut(c as usize) {
-                        *slot = Some(IgnoredReason::Unauthorized {
+                        *slot = Some(Box::new(IgnoredReason::Unauthorized {
                             reason: e.to_string(),
-                        });
+                        }));
                     }
                 }
             }
@@ -254,7 +249,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         states.done(h, c);
         if let Some(reason) = revoked_reason {
             if let Some(slot) = ignored.get_mut(c as usize) {
-                *slot = Some(reason.clone());
+                *slot = Some(Box::new(reason.clone()));
             }
             states.keep(c, state);
             continue;
@@ -263,9 +258,9 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         match state.step_all(author, c, lamport, ops, &past) {
             Err(e) => {
                 if let Some(slot) = ignored.get_mut(c as usize) {
-                    *slot = Some(IgnoredReason::Unauthorized {
+                    *slot = Some(Box::new(IgnoredReason::Unauthorized {
                         reason: e.to_string(),
-                    });
+                    }));
                 }
             }
             Ok(applied) => {

@@ -14,7 +14,7 @@ use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId, WorkspaceId};
 use crate::model::Model;
 use crate::object::Field;
 use crate::op::{text_width, GroupRole, GroupUpdate, Op, Role};
-use crate::resolve::IgnoredReason;
+use crate::resolve::Verdict;
 
 /// The local edits not yet sealed into a change.
 #[derive(Debug)]
@@ -175,7 +175,7 @@ pub struct Workspace {
     pub(crate) identity: Identity,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) history: History,
-    pub(crate) ignored: Vec<Option<IgnoredReason>>,
+    pub(crate) ignored: Vec<Verdict>,
     pub(crate) authority: Authority,
     pub(crate) model: Model,
     open: Option<OpenChange>,
