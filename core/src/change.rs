@@ -444,7 +444,7 @@ fn vouch(vouchers: &mut Vouchers, change: &Change) {
 /// Gives each change read without a signature the later change of the list that vouches
 /// for it; returns the position of the first change for which none does.
 fn find_vouchers(changes: &mut [Unchecked]) -> Option<usize> {
-    let mut vouchers = Vouchers::default();
+    let mut vouchers = Vouchers::with_capacity_and_hasher(changes.len(), Default::default());
     let mut unvouched = None;
     for (at, u) in changes.iter_mut().enumerate().rev() {
         let change = &mut u.change;
@@ -473,7 +473,7 @@ fn find_vouchers(changes: &mut [Unchecked]) -> Option<usize> {
 /// (everything the receiver lacks) or are completed with the changes that vouch for the
 /// ones they hold, so a stored change sealed [`Seal::Vouched`] always finds its voucher.
 pub(crate) fn outgoing(changes: &[&Change], identity: &Identity) -> Vec<Seal> {
-    let mut vouchers = Vouchers::default();
+    let mut vouchers = Vouchers::with_capacity_and_hasher(changes.len(), Default::default());
     let mut seals = Vec::with_capacity(changes.len());
     for change in changes.iter().rev() {
         // A genesis travels signed when it can, so a copy can start from it alone.

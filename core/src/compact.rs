@@ -27,7 +27,7 @@
 //! The compact form is only an encoding, never trusted: reading it rebuilds each change's
 //! canonical bytes, whose hash and signature are then checked.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -336,10 +336,18 @@ impl ser::Serializer for &mut Writer {
         let Some(table) = Table::of(name) else {
             return value.serialize(self);
         };
+        // The id's bytes are written, read back and replaced by their reference (without
+        // an allocation per id: ids are 16 or 32 bytes).
         let start = self.out.len();
         value.serialize(&mut *self)?;
-        let raw = self.out.split_off(start);
-        self.write_id(table, &raw)
+        let mut raw = [0u8; 32];
+        let written = self.out.get(start..).unwrap_or_default();
+        let raw = raw
+            .get_mut(..written.len())
+            .ok_or(CompactError::Malformed)?;
+        raw.copy_from_slice(written);
+        self.out.truncate(start);
+        self.write_id(table, raw)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,
