@@ -11,11 +11,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ParseIdError;
 
+/// Writes an id's bytes (at most 32) in lowercase hexadecimal, in one piece: the bindings
+/// turn every id they return into this text, so it is built without the formatting
+/// machinery for each byte.
 fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    for b in bytes {
-        write!(f, "{b:02x}")?;
+    let digit = |n: u8| if n < 10 { b'0' + n } else { b'a' + n - 10 };
+    let mut buf = [0u8; 64];
+    for (pair, b) in buf.chunks_exact_mut(2).zip(bytes) {
+        if let [hi, lo] = pair {
+            *hi = digit(b >> 4);
+            *lo = digit(b & 0x0f);
+        }
     }
-    Ok(())
+    debug_assert!(bytes.len() <= 32, "ids are at most 32 bytes");
+    let text = buf
+        .get(..2 * bytes.len())
+        .and_then(|hex| std::str::from_utf8(hex).ok())
+        .unwrap_or_default();
+    f.write_str(text)
 }
 
 fn parse_hex<const N: usize>(kind: &'static str, s: &str) -> Result<[u8; N], ParseIdError> {
@@ -291,6 +304,21 @@ mod tests {
         let text = id.to_string();
         assert_eq!(text, "ab".repeat(32));
         assert_eq!(text.parse::<ChangeHash>().ok(), Some(id));
+    }
+
+    proptest::proptest! {
+        /// Law: an id's text form is its bytes in lowercase hexadecimal, two digits each,
+        /// and reads back to the same id.
+        #[test]
+        fn text_form_is_lowercase_hex_and_reads_back(bytes in proptest::array::uniform32(0u8..)) {
+            let id = MemberId::from_bytes(bytes);
+            let text = id.to_string();
+            let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            proptest::prop_assert_eq!(&text, &expected);
+            proptest::prop_assert_eq!(text.parse::<MemberId>().ok(), Some(id));
+            let short = ObjectId::from_bytes(bytes[..16].try_into().unwrap_or_default());
+            proptest::prop_assert_eq!(short.to_string(), expected[..32].to_string());
+        }
     }
 
     #[test]
