@@ -190,6 +190,21 @@ fn ids<T: FromStr<Err = ParseIdError>>(value: &JsValue, what: &str) -> Result<Ve
     strings(value, what)?.iter().map(|s| id(s)).collect()
 }
 
+thread_local! {
+    /// The option names as JavaScript strings, made once: a name passed as a new string
+    /// at every read is decoded from the module's memory each time.
+    static KEYS: std::cell::RefCell<std::collections::HashMap<&'static str, JsValue>> =
+        std::cell::RefCell::default();
+}
+
+/// Runs `f` with the JavaScript string of an option name.
+fn with_key<T>(key: &'static str, f: impl FnOnce(&JsValue) -> T) -> T {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        f(keys.entry(key).or_insert_with(|| JsValue::from_str(key)))
+    })
+}
+
 /// Reads option objects: `{ kind: "start_up", emails: [...], ... }`.
 struct Options(JsValue);
 
@@ -202,15 +217,15 @@ impl Options {
         }
     }
 
-    fn get(&self, key: &str) -> JsValue {
+    fn get(&self, key: &'static str) -> JsValue {
         if self.0.is_object() {
-            Reflect::get(&self.0, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+            with_key(key, |k| Reflect::get(&self.0, k)).unwrap_or(JsValue::UNDEFINED)
         } else {
             JsValue::UNDEFINED
         }
     }
 
-    fn string(&self, key: &str) -> Result<Option<String>> {
+    fn string(&self, key: &'static str) -> Result<Option<String>> {
         let v = self.get(key);
         if v.is_undefined() || v.is_null() {
             return Ok(None);
@@ -220,7 +235,7 @@ impl Options {
             .ok_or_else(|| invalid(format!("`{key}` must be a string")))
     }
 
-    fn bool(&self, key: &str) -> Result<Option<bool>> {
+    fn bool(&self, key: &'static str) -> Result<Option<bool>> {
         let v = self.get(key);
         if v.is_undefined() || v.is_null() {
             return Ok(None);
@@ -230,11 +245,11 @@ impl Options {
             .ok_or_else(|| invalid(format!("`{key}` must be a boolean")))
     }
 
-    fn strings(&self, key: &str) -> Result<Vec<String>> {
+    fn strings(&self, key: &'static str) -> Result<Vec<String>> {
         strings(&self.get(key), &format!("`{key}`"))
     }
 
-    fn date(&self, key: &str) -> Result<Option<DateTime<FixedOffset>>> {
+    fn date(&self, key: &'static str) -> Result<Option<DateTime<FixedOffset>>> {
         let v = self.get(key);
         if v.is_undefined() || v.is_null() {
             return Ok(None);
@@ -243,7 +258,7 @@ impl Options {
     }
 
     /// A `{ key: value }` object of strings, in its own key order.
-    fn pairs(&self, key: &str) -> Result<Vec<(String, String)>> {
+    fn pairs(&self, key: &'static str) -> Result<Vec<(String, String)>> {
         let v = self.get(key);
         if v.is_undefined() || v.is_null() {
             return Ok(Vec::new());
