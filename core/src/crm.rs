@@ -595,11 +595,8 @@ impl Workspace {
                 })
             })
             .collect();
-        out.sort_by(|a, b| {
-            crate::fold::collation_key(&a.display_name)
-                .cmp(&crate::fold::collation_key(&b.display_name))
-                .then(a.id.cmp(&b.id))
-        });
+        // Each key made once (folding a name normalizes it), not at every comparison.
+        out.sort_by_cached_key(|c| (crate::fold::collation_key(&c.display_name), c.id));
         out
     }
 

@@ -190,11 +190,7 @@ impl Workspace {
             .filter(|(_, o)| o.kind == ObjectKind::Glossary)
             .filter_map(|(id, _)| self.glossary(&(*id).into()))
             .collect();
-        out.sort_by(|a, b| {
-            collation_key(&a.title)
-                .cmp(&collation_key(&b.title))
-                .then(a.id.cmp(&b.id))
-        });
+        out.sort_by_cached_key(|x| (collation_key(&x.title), x.id));
         out
     }
 
@@ -317,11 +313,7 @@ impl Workspace {
             .into_iter()
             .filter_map(|(id, _)| self.entry(&id.into()))
             .collect();
-        out.sort_by(|a, b| {
-            collation_key(&a.term)
-                .cmp(&collation_key(&b.term))
-                .then(a.id.cmp(&b.id))
-        });
+        out.sort_by_cached_key(|x| (collation_key(&x.term), x.id));
         out
     }
 
