@@ -176,7 +176,8 @@ impl Workspace {
         let pending_before = self.pending.clone();
         // The new changes, by position; they join `self.pending` only if they wait.
         let mut incoming: Vec<Option<Change>> = Vec::with_capacity(changes.len());
-        let mut position: HashMap<ChangeHash, usize> = HashMap::default();
+        let mut position: HashMap<ChangeHash, usize> =
+            HashMap::with_capacity_and_hasher(changes.len(), Default::default());
         for change in changes {
             let hash = change.hash;
             let known = self.history.contains(&hash)
@@ -209,7 +210,8 @@ impl Workspace {
                 .flatten()
                 .map(|c| c.hash)
                 .chain(waiting_before);
-            let (mut plan, planned) = self.plan(&unstored, queue);
+            let size = incoming.len() + self.pending.len();
+            let (mut plan, planned) = self.plan(&unstored, queue, size);
             let held = self.held_back(&unstored, &plan, &planned);
             plan.retain(|h| !held.contains(h));
             plan
@@ -262,10 +264,12 @@ impl Workspace {
         &self,
         unstored: &Unstored<'_>,
         queue: impl Iterator<Item = ChangeHash>,
+        size: usize,
     ) -> (Vec<ChangeHash>, HashSet<ChangeHash>) {
         let mut waiting: BTreeMap<ChangeHash, Vec<ChangeHash>> = BTreeMap::new();
-        let mut plan: Vec<ChangeHash> = Vec::new();
-        let mut planned: HashSet<ChangeHash> = HashSet::default();
+        let mut plan: Vec<ChangeHash> = Vec::with_capacity(size);
+        let mut planned: HashSet<ChangeHash> =
+            HashSet::with_capacity_and_hasher(size, Default::default());
         let mut woken: Vec<ChangeHash> = Vec::new();
         for hash in queue {
             woken.push(hash);
