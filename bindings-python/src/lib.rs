@@ -13,7 +13,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
 
 use cercle::dynamic::{tag_key, to_dynamic, value_to_dynamic, Dynamic};
 use cercle::{
@@ -198,65 +198,112 @@ fn types(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     py.import("cercle._types")
 }
 
-fn convert<'py>(
+/// Turns dynamic results into Python objects. Field names, result classes and the
+/// instant helper are looked up once per conversion and reused: a list of events names
+/// the same dozen fields hundreds of thousands of times, and a new Python string per
+/// name was most of the work.
+struct Converter<'py> {
     py: Python<'py>,
-    types: &Bound<'py, PyModule>,
-    d: Dynamic,
-) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match d {
-        Dynamic::Null => py.None().into_bound(py),
-        Dynamic::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
-        Dynamic::Int(i) => i.into_pyobject(py)?.into_any(),
-        Dynamic::UInt(u) => u.into_pyobject(py)?.into_any(),
-        Dynamic::Float(f) => f.into_pyobject(py)?.into_any(),
-        Dynamic::Str(s) => s.into_pyobject(py)?.into_any(),
-        Dynamic::Bytes(b) => PyBytes::new(py, &b).into_any(),
-        Dynamic::Instant(i) => types
-            .getattr(intern!(py, "_instant"))?
-            .call1((i.millis, i.offset_seconds))?,
-        Dynamic::List(items) => {
-            let items = items
-                .into_iter()
-                .map(|x| convert(py, types, x))
-                .collect::<PyResult<Vec<_>>>()?;
-            PyList::new(py, items)?.into_any()
-        }
-        Dynamic::Map(entries) => {
-            let dict = PyDict::new(py);
-            for (k, v) in entries {
-                dict.set_item(convert(py, types, k)?, convert(py, types, v)?)?;
-            }
-            dict.into_any()
-        }
-        Dynamic::Record { name, fields } => {
-            let kwargs = PyDict::new(py);
-            for (k, v) in fields {
-                kwargs.set_item(k, convert(py, types, v)?)?;
-            }
-            match types.getattr(name) {
-                Ok(class) => instance(&class, kwargs)?,
-                Err(_) => kwargs.into_any(),
-            }
-        }
-        Dynamic::Variant { name, tag, value } => {
-            let class = types.getattr(name).ok();
-            let kwargs = PyDict::new(py);
-            kwargs.set_item(tag_key(name), tag)?;
-            match *value {
-                Dynamic::Null => {}
-                Dynamic::Record { fields, .. } => {
-                    for (k, v) in fields {
-                        kwargs.set_item(k, convert(py, types, v)?)?;
+    types: Bound<'py, PyModule>,
+    names: std::collections::HashMap<&'static str, Bound<'py, PyString>>,
+    classes: std::collections::HashMap<&'static str, Option<Bound<'py, PyAny>>>,
+    instant: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> Converter<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        Ok(Converter {
+            py,
+            types: types(py)?,
+            names: std::collections::HashMap::new(),
+            classes: std::collections::HashMap::new(),
+            instant: None,
+        })
+    }
+
+    /// A field name as a Python string (made once).
+    fn name(&mut self, name: &'static str) -> Bound<'py, PyString> {
+        let py = self.py;
+        self.names
+            .entry(name)
+            .or_insert_with(|| PyString::intern(py, name))
+            .clone()
+    }
+
+    /// The result class of a type name, if the module has one.
+    fn class(&mut self, name: &'static str) -> Option<Bound<'py, PyAny>> {
+        let types = &self.types;
+        self.classes
+            .entry(name)
+            .or_insert_with(|| types.getattr(name).ok())
+            .clone()
+    }
+
+    fn convert(&mut self, d: Dynamic) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match d {
+            Dynamic::Null => py.None().into_bound(py),
+            Dynamic::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+            Dynamic::Int(i) => i.into_pyobject(py)?.into_any(),
+            Dynamic::UInt(u) => u.into_pyobject(py)?.into_any(),
+            Dynamic::Float(f) => f.into_pyobject(py)?.into_any(),
+            Dynamic::Str(s) => s.into_pyobject(py)?.into_any(),
+            Dynamic::Bytes(b) => PyBytes::new(py, &b).into_any(),
+            Dynamic::Instant(i) => {
+                let helper = match &self.instant {
+                    Some(helper) => helper.clone(),
+                    None => {
+                        let helper = self.types.getattr(intern!(py, "_instant"))?;
+                        self.instant = Some(helper.clone());
+                        helper
                     }
+                };
+                helper.call1((i.millis, i.offset_seconds))?
+            }
+            Dynamic::List(items) => {
+                let items = items
+                    .into_iter()
+                    .map(|x| self.convert(x))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, items)?.into_any()
+            }
+            Dynamic::Map(entries) => {
+                let dict = PyDict::new(py);
+                for (k, v) in entries {
+                    dict.set_item(self.convert(k)?, self.convert(v)?)?;
                 }
-                other => kwargs.set_item("value", convert(py, types, other)?)?,
+                dict.into_any()
             }
-            match class {
-                Some(class) => instance(&class, kwargs)?,
-                None => kwargs.into_any(),
+            Dynamic::Record { name, fields } => {
+                let kwargs = PyDict::new(py);
+                for (k, v) in fields {
+                    kwargs.set_item(self.name(k), self.convert(v)?)?;
+                }
+                match self.class(name) {
+                    Some(class) => instance(&class, kwargs)?,
+                    None => kwargs.into_any(),
+                }
             }
-        }
-    })
+            Dynamic::Variant { name, tag, value } => {
+                let class = self.class(name);
+                let kwargs = PyDict::new(py);
+                kwargs.set_item(self.name(tag_key(name)), tag)?;
+                match *value {
+                    Dynamic::Null => {}
+                    Dynamic::Record { fields, .. } => {
+                        for (k, v) in fields {
+                            kwargs.set_item(self.name(k), self.convert(v)?)?;
+                        }
+                    }
+                    other => kwargs.set_item(intern!(py, "value"), self.convert(other)?)?,
+                }
+                match class {
+                    Some(class) => instance(&class, kwargs)?,
+                    None => kwargs.into_any(),
+                }
+            }
+        })
+    }
 }
 
 /// An instance of a result class holding exactly the fields the core gave. The fields come
@@ -277,7 +324,7 @@ fn instance<'py>(
 
 fn out<T: serde::Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
     let d = to_dynamic(value).map_err(|e| invalid(py, e.to_string()))?;
-    Ok(convert(py, &types(py)?, d)?.unbind())
+    Ok(Converter::new(py)?.convert(d)?.unbind())
 }
 
 /// Pauses Python's cyclic garbage collector while a large result is converted, and turns
@@ -315,11 +362,11 @@ impl Drop for GcPause<'_> {
 /// in full (as a dynamic tree and as Python objects).
 fn out_each<T: serde::Serialize>(py: Python<'_>, items: &[T]) -> PyResult<Py<PyAny>> {
     let _pause = (items.len() >= 1024).then(|| GcPause::new(py));
-    let types = types(py)?;
+    let mut converter = Converter::new(py)?;
     let list = PyList::empty(py);
     for item in items {
         let d = to_dynamic(item).map_err(|e| invalid(py, e.to_string()))?;
-        list.append(convert(py, &types, d)?)?;
+        list.append(converter.convert(d)?)?;
     }
     Ok(list.into_any().unbind())
 }
@@ -1359,21 +1406,21 @@ impl PyWorkspace {
         let field: Field = name(py, field)?;
         let value = self.0.field(&object, &field);
         let d = value.as_ref().map_or(Dynamic::Null, value_to_dynamic);
-        Ok(convert(py, &types(py)?, d)?.unbind())
+        Ok(Converter::new(py)?.convert(d)?.unbind())
     }
 
     fn conflicts(&self, py: Python<'_>, object: &str, field: &str) -> PyResult<Py<PyAny>> {
         let object: ObjectId = id(py, object)?;
         let field: Field = name(py, field)?;
-        let types = types(py)?;
+        let mut converter = Converter::new(py)?;
         let mut items = Vec::new();
         for (op, value) in self.0.conflicts(&object, &field) {
             let op = to_dynamic(&op).map_err(|e| invalid(py, e.to_string()))?;
             let pair = PyTuple::new(
                 py,
                 [
-                    convert(py, &types, op)?,
-                    convert(py, &types, value_to_dynamic(&value))?,
+                    converter.convert(op)?,
+                    converter.convert(value_to_dynamic(&value))?,
                 ],
             )?;
             items.push(pair);
