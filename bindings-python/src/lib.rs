@@ -239,6 +239,31 @@ impl<'py> Converter<'py> {
             .clone()
     }
 
+    /// A new, empty instance of the result class of a type name, and the dictionary of
+    /// its attributes, which the caller fills with exactly the fields the core gave; a
+    /// plain dictionary for a type without a class. The fields come complete from the
+    /// core's own types, so the dataclass `__init__` is skipped: it is what makes a
+    /// frozen dataclass slow to build.
+    fn instance(
+        &mut self,
+        name: &'static str,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
+        let py = self.py;
+        match self.class(name) {
+            Some(class) => {
+                let object = class.call_method1(intern!(py, "__new__"), (&class,))?;
+                let attributes = object
+                    .getattr(intern!(py, "__dict__"))?
+                    .cast_into::<PyDict>()?;
+                Ok((object, attributes))
+            }
+            None => {
+                let dict = PyDict::new(py);
+                Ok((dict.clone().into_any(), dict))
+            }
+        }
+    }
+
     fn convert(&mut self, d: Dynamic) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         Ok(match d {
@@ -275,51 +300,28 @@ impl<'py> Converter<'py> {
                 dict.into_any()
             }
             Dynamic::Record { name, fields } => {
-                let kwargs = PyDict::new(py);
+                let (object, attributes) = self.instance(name)?;
                 for (k, v) in fields {
-                    kwargs.set_item(self.name(k), self.convert(v)?)?;
+                    attributes.set_item(self.name(k), self.convert(v)?)?;
                 }
-                match self.class(name) {
-                    Some(class) => instance(&class, kwargs)?,
-                    None => kwargs.into_any(),
-                }
+                object
             }
             Dynamic::Variant { name, tag, value } => {
-                let class = self.class(name);
-                let kwargs = PyDict::new(py);
-                kwargs.set_item(self.name(tag_key(name)), tag)?;
+                let (object, attributes) = self.instance(name)?;
+                attributes.set_item(self.name(tag_key(name)), tag)?;
                 match *value {
                     Dynamic::Null => {}
                     Dynamic::Record { fields, .. } => {
                         for (k, v) in fields {
-                            kwargs.set_item(self.name(k), self.convert(v)?)?;
+                            attributes.set_item(self.name(k), self.convert(v)?)?;
                         }
                     }
-                    other => kwargs.set_item(intern!(py, "value"), self.convert(other)?)?,
+                    other => attributes.set_item(intern!(py, "value"), self.convert(other)?)?,
                 }
-                match class {
-                    Some(class) => instance(&class, kwargs)?,
-                    None => kwargs.into_any(),
-                }
+                object
             }
         })
     }
-}
-
-/// An instance of a result class holding exactly the fields the core gave. The fields come
-/// complete from the core's own types, so the dataclass `__init__` is skipped: it is what
-/// makes a frozen dataclass slow to build.
-fn instance<'py>(
-    class: &Bound<'py, PyAny>,
-    fields: Bound<'py, PyDict>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let py = class.py();
-    let object = class.call_method1(intern!(py, "__new__"), (class,))?;
-    object
-        .getattr(intern!(py, "__dict__"))?
-        .cast_into::<PyDict>()?
-        .update(fields.as_mapping())?;
-    Ok(object)
 }
 
 fn out<T: serde::Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
