@@ -258,6 +258,11 @@ impl ser::Serializer for Serializer {
     fn serialize_str(self, v: &str) -> Out<Dynamic> {
         Ok(Dynamic::Str(v.to_string()))
     }
+    /// Text written by `Display` (every id) becomes the string directly, not a string
+    /// copied into another.
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Out<Dynamic> {
+        Ok(Dynamic::Str(value.to_string()))
+    }
     fn serialize_bytes(self, v: &[u8]) -> Out<Dynamic> {
         Ok(Dynamic::Bytes(v.to_vec()))
     }
