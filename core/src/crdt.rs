@@ -13,9 +13,12 @@ use crate::object::Value;
 pub(crate) struct Register {
     values: Sorted<(OpId, Value)>,
     /// Every id a write listed as overwritten, sorted, without repeats: an overwritten
-    /// write arriving late stays out. Usually empty; a slice rather than a tree, which
-    /// would allocate a whole node for the one id a field's update lists.
-    overwritten: Box<[OpId]>,
+    /// write arriving late stays out. A sorted vector rather than a tree (which takes a
+    /// whole node for the one id a field's update lists); ids grow with time, so a new
+    /// one is usually pushed at the end. Boxed, so a register never overwritten (most of
+    /// them) spends one word on it.
+    #[allow(clippy::box_collection)]
+    overwritten: Option<Box<Vec<OpId>>>,
 }
 
 /// A small sorted set of distinct elements. Almost every one holds exactly one element
@@ -88,19 +91,20 @@ impl<T: Ord> Sorted<T> {
 
 impl Register {
     pub(crate) fn set(&mut self, id: OpId, value: Value, pred: &[OpId]) {
-        if pred
-            .iter()
-            .any(|p| self.overwritten.binary_search(p).is_err())
-        {
-            let mut all = std::mem::take(&mut self.overwritten).into_vec();
-            all.extend_from_slice(pred);
-            all.sort_unstable();
-            all.dedup();
-            self.overwritten = all.into_boxed_slice();
+        if !pred.is_empty() {
+            let overwritten = self.overwritten.get_or_insert_with(Box::default);
+            for p in pred {
+                if let Err(at) = overwritten.binary_search(p) {
+                    overwritten.insert(at, *p);
+                }
+            }
         }
         self.values.retain(|(v, _)| !pred.contains(v));
-        if self.overwritten.binary_search(&id).is_err() && !self.all().iter().any(|(v, _)| *v == id)
-        {
+        let overwritten = self
+            .overwritten
+            .as_ref()
+            .is_some_and(|o| o.binary_search(&id).is_ok());
+        if !overwritten && !self.all().iter().any(|(v, _)| *v == id) {
             self.values.insert((id, value));
         }
     }
