@@ -95,6 +95,7 @@ impl Register {
             let overwritten = self.overwritten.get_or_insert_with(Box::default);
             for p in pred {
                 if let Err(at) = overwritten.binary_search(p) {
+                    grow_gently(overwritten);
                     overwritten.insert(at, *p);
                 }
             }
