@@ -130,15 +130,24 @@ fn name<T: FromStr<Err = EditError>>(py: Python<'_>, text: &str) -> PyResult<T> 
     text.parse::<T>().or_raise(py)
 }
 
+/// The `datetime` class and the epoch as an aware `datetime`, looked up once.
+static DATETIME: pyo3::sync::PyOnceLock<(Py<PyAny>, Py<PyAny>)> = pyo3::sync::PyOnceLock::new();
+
 /// A timezone-aware `datetime` as a date-time with its offset. Naive datetimes are refused:
 /// a shared workspace cannot guess which time zone a member meant.
 fn datetime(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<DateTime<FixedOffset>> {
-    let module = py.import("datetime")?;
-    if !value.is_instance(&module.getattr("datetime")?)? {
+    let (class, epoch) = DATETIME.get_or_try_init(py, || -> PyResult<_> {
+        let module = py.import("datetime")?;
+        let class = module.getattr("datetime")?;
+        let utc = module.getattr("timezone")?.getattr("utc")?;
+        let epoch = class.call1((1970, 1, 1, 0, 0, 0, 0, utc))?;
+        Ok((class.unbind(), epoch.unbind()))
+    })?;
+    if !value.is_instance(class.bind(py))? {
         let type_name = value.get_type().name()?.to_string();
         return Err(invalid(py, format!("expected a datetime, got {type_name}")));
     }
-    let offset = value.call_method0("utcoffset")?;
+    let offset = value.call_method0(intern!(py, "utcoffset"))?;
     if offset.is_none() {
         return Err(invalid(
             py,
@@ -148,16 +157,13 @@ fn datetime(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<DateTime<Fixed
             ),
         ));
     }
-    let offset_seconds: f64 = offset.call_method0("total_seconds")?.extract()?;
-    let timezone = module.getattr("timezone")?;
-    let epoch =
-        module
-            .getattr("datetime")?
-            .call1((1970, 1, 1, 0, 0, 0, 0, timezone.getattr("utc")?))?;
-    let delta = value.call_method1("__sub__", (epoch,))?;
-    let days: i64 = delta.getattr("days")?.extract()?;
-    let seconds: i64 = delta.getattr("seconds")?.extract()?;
-    let micros: i64 = delta.getattr("microseconds")?.extract()?;
+    let offset_seconds: f64 = offset
+        .call_method0(intern!(py, "total_seconds"))?
+        .extract()?;
+    let delta = value.call_method1(intern!(py, "__sub__"), (epoch.bind(py),))?;
+    let days: i64 = delta.getattr(intern!(py, "days"))?.extract()?;
+    let seconds: i64 = delta.getattr(intern!(py, "seconds"))?.extract()?;
+    let micros: i64 = delta.getattr(intern!(py, "microseconds"))?.extract()?;
     let millis = days
         .checked_mul(86_400_000)
         .and_then(|d| d.checked_add(seconds * 1000 + micros / 1000));

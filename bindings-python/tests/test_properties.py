@@ -5,6 +5,7 @@ Each test states its law in its name and docstring.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Callable, List, Tuple
 
 from hypothesis import HealthCheck, given, settings
@@ -193,3 +194,24 @@ def test_any_text_for_ids_names_and_fields_raises_cercle_errors_only(a: str, b: 
             call()
         except CercleError:
             pass
+
+
+ZONES = [timezone.utc, timezone(timedelta(hours=1)), timezone(-timedelta(hours=9, minutes=30))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1800, 1, 1), max_value=datetime(2200, 1, 1)),
+    zone=st.sampled_from(ZONES),
+)
+def test_an_aware_datetime_reads_back_to_the_millisecond_in_its_offset(moment: datetime, zone: timezone) -> None:
+    """Round trip: an event's start given as any aware datetime (before or after 1970,
+    any offset) reads back as the same instant, truncated to the millisecond, in the
+    offset it was given in."""
+    ws = Workspace.create(ident(1), "Juste à temps", clock=clock())
+    start = moment.replace(tzinfo=zone)
+    event = ws.event(ws.create_event("meeting", "rendez-vous", start=start))
+    assert event is not None and event.start is not None
+    expected = start.replace(microsecond=start.microsecond // 1000 * 1000)
+    assert event.start == expected
+    assert event.start.utcoffset() == zone.utcoffset(None)
