@@ -1,11 +1,7 @@
 //! Workload 3, concurrent: the `friendsforever` trace, two people editing one text, each on
 //! their own copy, merging now and then.
 
-use std::io::Read;
-
-use cercle::{
-    ChangeHash, Field, GroupRole, Identity, NewEntry, NewGroup, ObjectId, Role, Workspace,
-};
+use cercle::{ChangeHash, Field, GroupRole, Identity, NewGroup, ObjectId, Role, Workspace};
 use diamond_types::list::encoding::EncodeOptions;
 use diamond_types::list::{ListCRDT, OpLog};
 use serde::Deserialize;
@@ -31,22 +27,9 @@ struct Txn {
     patches: Vec<(usize, usize, String)>,
 }
 
-fn load_trace() -> Trace {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/concurrent-friendsforever.json.gz"
-    );
-    let file = std::fs::File::open(path).expect("trace");
-    let mut json = String::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_string(&mut json)
-        .expect("gzip");
-    serde_json::from_str(&json).expect("json")
-}
-
 /// Workload 3, concurrent.
 pub fn run(scale: Scale) {
-    let mut trace = load_trace();
+    let mut trace: Trace = crate::text::read_trace("concurrent-friendsforever.json.gz");
     // A prefix of the transactions is a causal history of its own (parents come first).
     let n = scale.of(trace.txns.len());
     trace.txns.truncate(n);
@@ -137,13 +120,7 @@ fn shared_sense(agents: usize) -> (Vec<u8>, ObjectId, Vec<Identity>) {
         ws.set_group_role(g, p.member_id(), GroupRole::Member)
             .expect("group member");
     }
-    let dico = ws
-        .create_glossary(g, "friends", "en", "")
-        .expect("glossary");
-    let entry = ws
-        .add_entry(dico, NewEntry::new("synopsis"))
-        .expect("entry");
-    let sense = ws.add_sense(entry, "", "").expect("sense");
+    let sense = crate::text::empty_sense(&mut ws, g);
     (ws.save(), sense.into(), people)
 }
 

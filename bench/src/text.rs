@@ -4,7 +4,7 @@ use std::io::Read;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
-use cercle::{Field, Identity, NewEntry, NewGroup, Workspace};
+use cercle::{Field, GroupId, Identity, NewEntry, NewGroup, SenseId, Workspace};
 use loro::LoroDoc;
 use serde::Deserialize;
 use yrs::updates::decoder::Decode;
@@ -25,8 +25,9 @@ struct Txn {
     patches: Vec<(usize, usize, String)>,
 }
 
-fn load_trace() -> Trace {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/automerge-paper.json.gz");
+/// Reads an editing trace of `bench/data/` (gzipped JSON, see `SOURCE.md`).
+pub(crate) fn read_trace<T: serde::de::DeserializeOwned>(file: &str) -> T {
+    let path = format!("{}/data/{file}", env!("CARGO_MANIFEST_DIR"));
     let file = std::fs::File::open(path).expect("trace");
     let mut json = String::new();
     flate2::read::GzDecoder::new(file)
@@ -35,9 +36,21 @@ fn load_trace() -> Trace {
     serde_json::from_str(&json).expect("json")
 }
 
+/// A glossary of group `group` with one entry, and that entry's sense, whose definition
+/// the traces edit.
+pub(crate) fn empty_sense(ws: &mut Workspace, group: GroupId) -> SenseId {
+    let dico = ws
+        .create_glossary(group, "dictionnaire", "fr", "")
+        .expect("glossary");
+    let entry = ws
+        .add_entry(dico, NewEntry::new("convivialité"))
+        .expect("entry");
+    ws.add_sense(entry, "", "").expect("sense")
+}
+
 /// Workload 3.
 pub fn run(scale: Scale) {
-    let trace = load_trace();
+    let trace: Trace = read_trace("automerge-paper.json.gz");
     let patches: Vec<(usize, usize, String)> = trace
         .txns
         .into_iter()
@@ -57,13 +70,7 @@ pub fn run(scale: Scale) {
     let (ws_text, c_time, _) = measure_median(|| {
         let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "bench");
         let g = ws.create_group(NewGroup::new("hub")).expect("group");
-        let dico = ws
-            .create_glossary(g, "dictionnaire", "fr", "")
-            .expect("glossary");
-        let entry = ws
-            .add_entry(dico, NewEntry::new("convivialité"))
-            .expect("entry");
-        let sense = ws.add_sense(entry, "", "").expect("sense");
+        let sense = empty_sense(&mut ws, g);
         for (pos, del, ins) in &patches {
             ws.splice_text(sense.into(), Field::Definition, *pos, *del, ins)
                 .expect("edit");
