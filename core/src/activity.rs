@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::change::OpList;
 use crate::error::EditError;
 use crate::ids::{ChangeHash, CommentId, GroupId, MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
@@ -279,7 +280,7 @@ impl Workspace {
                 .timestamp_millis_opt(body.time)
                 .single()
                 .unwrap_or_default();
-            for (at, op) in with_ids(body.author, body.lamport, &body.ops) {
+            for (at, op) in with_ids(body.author, body.lamport, &body.ops.ops()) {
                 if let Some((subject, field, summary)) = describe(op, at) {
                     out.push(HistoryEntry {
                         change: node.change.hash,

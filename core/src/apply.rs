@@ -148,9 +148,8 @@ impl Workspace {
             .into_iter()
             .zip(seals)
             .map(|(change, seal)| Change {
-                hash: change.hash,
-                body: change.body.clone(),
                 seal,
+                ..change.decoded()
             })
             .collect();
         self.apply_changes(changes)
@@ -253,6 +252,7 @@ impl Workspace {
             });
         }
         self.settle(&stored, &mut report);
+        self.history.settle();
         Ok(report)
     }
 
@@ -412,7 +412,7 @@ impl Workspace {
         let past = |x: u32| h.auth_in_past(x, c);
         let (author, lamport, ops) = (node.author(), node.lamport(), node.ops());
         let verdict = if node.authority {
-            match self.authority.step_all(author, c, lamport, ops, &past) {
+            match self.authority.step_all(author, c, lamport, &ops, &past) {
                 Ok(applied) => {
                     // A lowered member with changes not in this one's past, or a lost last
                     // owner, needs the full resolution.
@@ -429,10 +429,10 @@ impl Workspace {
                 Err(e) => Err(e),
             }
         } else {
-            self.authority.check_all(author, c, lamport, ops, &past)
+            self.authority.check_all(author, c, lamport, &ops, &past)
         };
         match verdict {
-            Ok(()) => self.model.apply(author, lamport, ops),
+            Ok(()) => self.model.apply(author, lamport, &ops),
             Err(e) => {
                 if let Some(slot) = self.ignored.get_mut(c as usize) {
                     *slot = Some(Box::new(IgnoredReason::Unauthorized {
@@ -482,7 +482,7 @@ impl Workspace {
         for &c in stored.iter().filter(|&&c| c >= from) {
             if matches!(self.ignored.get(c as usize), Some(None)) {
                 if let Some(n) = self.history.node(c) {
-                    self.model.apply(n.author(), n.lamport(), n.ops());
+                    self.model.apply(n.author(), n.lamport(), &n.ops());
                 }
             }
         }
@@ -500,7 +500,7 @@ impl Workspace {
                 .spawn_scoped(s, move || {
                     let mut model = base.clone();
                     for n in stored.iter().filter_map(|&c| history.node(c)) {
-                        model.apply(n.author(), n.lamport(), n.ops());
+                        model.apply(n.author(), n.lamport(), &n.ops());
                     }
                     model
                 })
@@ -525,7 +525,7 @@ impl Workspace {
         for i in self.history.canonical_order() {
             if matches!(self.ignored.get(i as usize), Some(None)) {
                 if let Some(n) = self.history.node(i) {
-                    model.apply(n.author(), n.lamport(), n.ops());
+                    model.apply(n.author(), n.lamport(), &n.ops());
                 }
             }
         }

@@ -18,6 +18,8 @@
 //! the BLAKE3 hash of those bytes, so they always keep their signature. Decoding accepts
 //! only canonical encodings, so one change has exactly one byte form and one hash.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DecodeError, Rejection};
@@ -32,22 +34,205 @@ const HASH_CONTEXT: &str = "cercle 2026-11 change hash";
 /// What a change's signature signs, before its hash.
 const SEAL_CONTEXT: &[u8] = b"cercle change v2\0";
 
-/// The signed content of a change.
+/// The signed content of a change. Its operations are a list of [`Op`]s, or in a stored
+/// change, the history's [`crate::history::Ops`] (kept encoded once settled).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct ChangeBody {
+pub(crate) struct ChangeBody<O = Vec<Op>> {
     pub(crate) author: MemberId,
     pub(crate) seq: u64,
     pub(crate) lamport: u64,
     pub(crate) deps: Vec<ChangeHash>,
     pub(crate) time: i64,
-    pub(crate) ops: Vec<Op>,
+    pub(crate) ops: O,
+}
+
+/// The operations of a change, whatever form they are kept in.
+pub(crate) trait OpList {
+    /// The operations, decoded if they are kept encoded.
+    fn ops(&self) -> Cow<'_, [Op]>;
+    /// How many operation counters they use ([`crate::op::total_width`]).
+    fn width(&self) -> u64;
+    /// The operations one at a time (each decoded as it is read, if they are kept
+    /// encoded, so that a large change is never decoded whole), with their number.
+    fn each(&self) -> (usize, OpIter<'_>) {
+        // The default for those kept decoded.
+        match self.ops() {
+            Cow::Borrowed(ops) => (ops.len(), OpIter::Decoded(ops.iter())),
+            Cow::Owned(ops) => (ops.len(), OpIter::Owned(ops.into_iter())),
+        }
+    }
+}
+
+/// The operations of a change one at a time: see [`OpList::each`].
+pub(crate) enum OpIter<'a> {
+    Decoded(std::slice::Iter<'a, Op>),
+    Owned(std::vec::IntoIter<Op>),
+    Encoded { rest: &'a [u8], left: usize },
+}
+
+impl<'a> Iterator for OpIter<'a> {
+    type Item = Cow<'a, Op>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            OpIter::Decoded(ops) => ops.next().map(Cow::Borrowed),
+            OpIter::Owned(ops) => ops.next().map(Cow::Owned),
+            OpIter::Encoded { rest, left } => {
+                *left = left.checked_sub(1)?;
+                match postcard::take_from_bytes::<Op>(rest) {
+                    Ok((op, tail)) => {
+                        *rest = tail;
+                        Some(Cow::Owned(op))
+                    }
+                    Err(_) => {
+                        // Only encodings of operations are kept.
+                        debug_assert!(false, "stored operations do not decode");
+                        *left = 0;
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl OpList for Vec<Op> {
+    fn ops(&self) -> Cow<'_, [Op]> {
+        Cow::Borrowed(self)
+    }
+
+    fn width(&self) -> u64 {
+        crate::op::total_width(self)
+    }
+}
+
+impl<O: OpList> ChangeBody<O> {
+    /// The last operation counter this change uses.
+    pub(crate) fn end_counter(&self) -> u64 {
+        self.lamport.saturating_add(self.ops.width().max(1) - 1)
+    }
+}
+
+/// The operations of a change past its hashing. A change arrives with its operations
+/// decoded and, when hashing it encoded them, also encoded; once stored and taken in by
+/// the content and permissions ([`crate::history::History::settle`]), only the encoding
+/// is kept (a third of the size, strings included), decoded again only when the history
+/// is replayed or sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Ops {
+    Decoded(Vec<Op>),
+    Both {
+        ops: Vec<Op>,
+        /// The postcard encoding of `ops`, as in the change's canonical bytes.
+        bytes: Box<[u8]>,
+    },
+    Encoded {
+        /// The postcard encoding of the operations, as in the change's canonical bytes.
+        bytes: Box<[u8]>,
+        /// Their [`crate::op::total_width`].
+        width: u64,
+    },
+}
+
+impl OpList for Ops {
+    fn ops(&self) -> Cow<'_, [Op]> {
+        match self {
+            Ops::Decoded(ops) | Ops::Both { ops, .. } => Cow::Borrowed(ops),
+            Ops::Encoded { bytes, .. } => match postcard::from_bytes::<Vec<Op>>(bytes) {
+                Ok(ops) => Cow::Owned(ops),
+                Err(_) => {
+                    // Only encodings of operations are kept.
+                    debug_assert!(false, "stored operations do not decode");
+                    Cow::Owned(Vec::new())
+                }
+            },
+        }
+    }
+
+    fn width(&self) -> u64 {
+        match self {
+            Ops::Decoded(ops) | Ops::Both { ops, .. } => crate::op::total_width(ops),
+            Ops::Encoded { width, .. } => *width,
+        }
+    }
+
+    fn each(&self) -> (usize, OpIter<'_>) {
+        match self {
+            Ops::Decoded(ops) | Ops::Both { ops, .. } => (ops.len(), OpIter::Decoded(ops.iter())),
+            Ops::Encoded { bytes, .. } => match postcard::take_from_bytes::<usize>(bytes) {
+                Ok((left, rest)) => (left, OpIter::Encoded { rest, left }),
+                Err(_) => {
+                    debug_assert!(false, "stored operations do not decode");
+                    (0, OpIter::Encoded { rest: &[], left: 0 })
+                }
+            },
+        }
+    }
+}
+
+impl Ops {
+    /// Keeps only the encoding, made in `buf` if there is none yet.
+    pub(crate) fn settle(&mut self, buf: &mut Vec<u8>) {
+        let bytes = match std::mem::replace(self, Ops::Decoded(Vec::new())) {
+            Ops::Both { ops, bytes } => (bytes, crate::op::total_width(&ops)),
+            Ops::Decoded(ops) => {
+                buf.clear();
+                if postcard::serialize_with_flavor(&ops, Extend(buf)).is_err() {
+                    // Plain data always encodes; keep the operations decoded if they did not.
+                    debug_assert!(false, "operations did not encode");
+                    *self = Ops::Decoded(ops);
+                    return;
+                }
+                (Box::from(buf.as_slice()), crate::op::total_width(&ops))
+            }
+            settled @ Ops::Encoded { .. } => {
+                *self = settled;
+                return;
+            }
+        };
+        *self = Ops::Encoded {
+            bytes: bytes.0,
+            width: bytes.1,
+        };
+    }
 }
 
 impl ChangeBody {
-    /// The last operation counter this change uses.
-    pub(crate) fn end_counter(&self) -> u64 {
-        self.lamport
-            .saturating_add(crate::op::total_width(&self.ops).max(1) - 1)
+    /// The body with `ops` as its operations.
+    fn with_ops<O>(self, ops: impl FnOnce(Vec<Op>) -> O) -> ChangeBody<O> {
+        ChangeBody {
+            author: self.author,
+            seq: self.seq,
+            lamport: self.lamport,
+            deps: self.deps,
+            time: self.time,
+            ops: ops(self.ops),
+        }
+    }
+}
+
+impl ChangeBody<Ops> {
+    /// The body with its operations decoded.
+    pub(crate) fn decoded(&self) -> ChangeBody {
+        ChangeBody {
+            author: self.author,
+            seq: self.seq,
+            lamport: self.lamport,
+            deps: self.deps.clone(),
+            time: self.time,
+            ops: self.ops.ops().into_owned(),
+        }
+    }
+}
+
+impl Change {
+    /// The change with its operations decoded (and only decoded).
+    pub(crate) fn decoded(&self) -> Change {
+        Change {
+            hash: self.hash,
+            body: self.body.decoded().with_ops(Ops::Decoded),
+            seal: self.seal.clone(),
+        }
     }
 }
 
@@ -80,9 +265,9 @@ struct Wire<'a> {
 /// ([`Change::decode_all`], [`Change::check_all`]); a `Change` never holds a forged one.
 /// Its canonical bytes are not kept: they are rebuilt from the body when needed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Change {
+pub(crate) struct Change<O = Ops> {
     pub(crate) hash: ChangeHash,
-    pub(crate) body: ChangeBody,
+    pub(crate) body: ChangeBody<O>,
     pub(crate) seal: Seal,
 }
 
@@ -127,34 +312,49 @@ fn hash_body_bytes(body_bytes: &[u8]) -> ChangeHash {
 
 /// The hash of a change from its body's canonical encoding, written into a buffer this
 /// thread keeps (loading rebuilds and hashes every change: a fresh vector per change,
-/// grown a byte at a time, was a good part of it).
-fn hash_body(body: &ChangeBody) -> ChangeHash {
+/// grown a byte at a time, was a good part of it), with the change's operations: decoded
+/// and, as the canonical encoding ends with theirs, encoded.
+fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    SCRATCH.with(|scratch| {
+    let (hash, body, bytes) = SCRATCH.with(|scratch| {
         let Ok(mut buf) = scratch.try_borrow_mut() else {
-            return hash_body_bytes(&body_bytes(body));
+            return (hash_body_bytes(&body_bytes(&body)), body, None);
         };
         buf.clear();
-        let hash = match postcard::serialize_with_flavor(body, Extend(&mut buf)) {
-            Ok(()) => hash_body_bytes(&buf),
+        // A struct encodes as its fields in order: the header's fields, then the ops.
+        let header = (body.author, body.seq, body.lamport, &body.deps, body.time);
+        let encoded = postcard::serialize_with_flavor(&header, Extend(&mut buf)).and_then(|()| {
+            let split = buf.len();
+            postcard::serialize_with_flavor(&body.ops, Extend(&mut buf)).map(|()| split)
+        });
+        let out = match encoded {
+            Ok(split) => {
+                let bytes = buf.get(split..).map(Box::<[u8]>::from);
+                (hash_body_bytes(&buf), body, bytes)
+            }
             // Encoding plain data cannot fail.
-            Err(_) => hash_body_bytes(&body_bytes(body)),
+            Err(_) => (hash_body_bytes(&body_bytes(&body)), body, None),
         };
         // A large change (a whole import) does not leave its room to the thread.
         if buf.capacity() > SCRATCH_KEPT {
             *buf = Vec::new();
         }
-        hash
-    })
+        out
+    });
+    let body = body.with_ops(|ops| match bytes {
+        Some(bytes) => Ops::Both { ops, bytes },
+        None => Ops::Decoded(ops),
+    });
+    (hash, body)
 }
 
 /// The largest encoding buffer a thread keeps between changes.
 const SCRATCH_KEPT: usize = 1 << 16;
 
 /// A postcard output appending to a vector it borrows.
-struct Extend<'a>(&'a mut Vec<u8>);
+pub(crate) struct Extend<'a>(pub(crate) &'a mut Vec<u8>);
 
 impl postcard::ser_flavors::Flavor for Extend<'_> {
     type Output = ();
@@ -243,27 +443,25 @@ fn wire_bytes(body_bytes: &[u8], signature: &[u8]) -> Vec<u8> {
 impl Unchecked {
     /// Rebuilds a change's canonical encoding from its content, to hash it.
     pub(crate) fn rebuild(body: ChangeBody, received: Received) -> Self {
-        let (hash, seal, legacy_body) = match received {
-            Received::Signature(signature) => {
-                (hash_body(&body), Seal::Signed(Box::new(signature)), vec![])
-            }
+        let (seal, legacy_body) = match received {
+            Received::Signature(signature) => (Seal::Signed(Box::new(signature)), vec![]),
             // The voucher is found when the whole list is checked.
-            Received::Bare => (
-                hash_body(&body),
-                Seal::Vouched(ChangeHash::from_bytes([0; 32])),
-                vec![],
-            ),
+            Received::Bare => (Seal::Vouched(ChangeHash::from_bytes([0; 32])), vec![]),
             Received::Legacy(signature) => {
                 let bytes = body_bytes(&body);
-                (
-                    hash_bytes(&wire_bytes(&bytes, &signature)),
-                    Seal::Legacy(Box::new(signature)),
-                    bytes,
-                )
+                let hash = hash_bytes(&wire_bytes(&bytes, &signature));
+                return Unchecked {
+                    change: Change {
+                        hash,
+                        body: body.with_ops(Ops::Decoded),
+                        seal: Seal::Legacy(Box::new(signature)),
+                    },
+                    legacy_body: bytes,
+                };
             }
         };
         Unchecked {
-            change: Change { hash, body, seal },
+            change: Change::hashed(body, seal),
             legacy_body,
         }
     }
@@ -324,18 +522,24 @@ fn in_parallel<T: Sync, U: Send, E: Send>(
 impl Change {
     /// Hashes `body` into a change of this copy's member, to be signed when it leaves.
     pub(crate) fn own(body: ChangeBody) -> Self {
-        Change {
-            hash: hash_body(&body),
-            body,
-            seal: Seal::Own,
-        }
+        Change::hashed(body, Seal::Own)
     }
 
+    /// Hashes `body` into a change sealed with `seal`.
+    fn hashed(body: ChangeBody, seal: Seal) -> Self {
+        let (hash, body) = hash_body(body);
+        Change { hash, body, seal }
+    }
+}
+
+impl<O> Change<O> {
     /// The signature of this change by `identity`.
     pub(crate) fn sign(&self, identity: &Identity) -> [u8; 64] {
         identity.sign(&seal_message(&self.hash))
     }
+}
 
+impl Change {
     /// Hashes and signs `body` (a change as another copy sends it).
     #[cfg(test)]
     pub(crate) fn signed(body: ChangeBody, identity: &Identity) -> Self {
@@ -351,7 +555,7 @@ impl Change {
         let signature = identity.sign(&legacy_message(&bytes));
         Change {
             hash: hash_bytes(&wire_bytes(&bytes, &signature)),
-            body,
+            body: body.with_ops(Ops::Decoded),
             seal: Seal::Legacy(Box::new(signature)),
         }
     }
@@ -363,7 +567,7 @@ impl Change {
             Seal::Legacy(s) | Seal::Signed(s) => s.as_slice(),
             Seal::Vouched(_) | Seal::Own => &[],
         };
-        wire_bytes(&body_bytes(&self.body), signature)
+        wire_bytes(&body_bytes(&self.body.decoded()), signature)
     }
 
     /// Decodes and verifies a list of legacy changes, in order. Large lists are verified
@@ -415,7 +619,7 @@ impl Change {
         };
         let change = Change {
             hash,
-            body,
+            body: body.with_ops(Ops::Decoded),
             seal: Seal::Legacy(Box::new(signature)),
         };
         change.check(verifier, wire.body)?;
@@ -454,8 +658,9 @@ impl Change {
                 Rejection::Structure("dependencies are not sorted and distinct"),
             ));
         }
-        let genesis = body.ops.iter().any(|op| matches!(op, Op::Genesis { .. }));
-        if body.deps.is_empty() != genesis || (genesis && body.ops.len() != 1) {
+        let ops = body.ops.ops();
+        let genesis = ops.iter().any(|op| matches!(op, Op::Genesis { .. }));
+        if body.deps.is_empty() != genesis || (genesis && ops.len() != 1) {
             return Err((
                 hash,
                 Rejection::Structure(
@@ -469,11 +674,7 @@ impl Change {
                 Rejection::Structure("sequence numbers and counters start at 1"),
             ));
         }
-        let width = body
-            .ops
-            .iter()
-            .map(Op::width)
-            .try_fold(0u64, u64::checked_add);
+        let width = ops.iter().map(Op::width).try_fold(0u64, u64::checked_add);
         if width.and_then(|w| body.lamport.checked_add(w)).is_none() {
             return Err((hash, Rejection::Structure("counter overflow")));
         }
@@ -486,7 +687,7 @@ impl Change {
 type Vouchers = foldhash::HashMap<(ChangeHash, MemberId), ChangeHash>;
 
 /// Records that `change` (vouched for) vouches for the changes of its author it depends on.
-fn vouch(vouchers: &mut Vouchers, change: &Change) {
+fn vouch<O>(vouchers: &mut Vouchers, change: &Change<O>) {
     for dep in &change.body.deps {
         vouchers
             .entry((*dep, change.body.author))
@@ -525,7 +726,7 @@ fn find_vouchers(changes: &mut [Unchecked]) -> Option<usize> {
 /// Lists that leave a copy hold every stored change that follows any change they hold
 /// (everything the receiver lacks) or are completed with the changes that vouch for the
 /// ones they hold, so a stored change sealed [`Seal::Vouched`] always finds its voucher.
-pub(crate) fn outgoing(changes: &[&Change], identity: &Identity) -> Vec<Seal> {
+pub(crate) fn outgoing<O>(changes: &[&Change<O>], identity: &Identity) -> Vec<Seal> {
     let mut vouchers = Vouchers::with_capacity_and_hasher(changes.len(), Default::default());
     let mut seals = Vec::with_capacity(changes.len());
     for change in changes.iter().rev() {
@@ -565,9 +766,11 @@ mod tests {
 
     proptest::proptest! {
         /// Law: a change's hash, encoded into the thread's reused buffer, is the hash of
-        /// its encoding made afresh, whatever was encoded before (longer or shorter).
+        /// its encoding made afresh, whatever was encoded before (longer or shorter); the
+        /// operations' encoding kept from it is theirs, and settled operations (kept
+        /// encoded only, whether an encoding came with them or not) read back the same.
         #[test]
-        fn change_hash_is_the_hash_of_a_fresh_encoding(
+        fn change_hash_is_the_hash_of_a_fresh_encoding_and_settled_ops_read_back(
             names in proptest::collection::vec("[a-zé🙂]{0,300}", 0..6),
             deps in 0usize..4,
             seq in proptest::num::u64::ANY,
@@ -580,7 +783,23 @@ mod tests {
                 time: -1,
                 ops: names.into_iter().map(|name| Op::RenameWorkspace { name }).collect(),
             };
-            proptest::prop_assert_eq!(hash_body(&body), hash_body_bytes(&body_bytes(&body)));
+            let fresh = hash_body_bytes(&body_bytes(&body));
+            let ops = body.ops.clone();
+            let (hash, stored) = hash_body(body);
+            proptest::prop_assert_eq!(hash, fresh);
+            let Ops::Both { ops: kept, bytes } = &stored.ops else {
+                panic!("hashing kept no encoding: {:?}", stored.ops);
+            };
+            proptest::prop_assert_eq!(kept, &ops);
+            proptest::prop_assert_eq!(bytes.to_vec(), postcard::to_allocvec(&ops).unwrap());
+            let mut buf = vec![9; 3];
+            for mut settled in [stored.ops.clone(), Ops::Decoded(ops.clone())] {
+                settled.settle(&mut buf);
+                let encoded = matches!(settled, Ops::Encoded { .. });
+                proptest::prop_assert!(encoded, "settled operations stay decoded");
+                proptest::prop_assert_eq!(settled.ops().into_owned(), ops.clone());
+                proptest::prop_assert_eq!(settled.width(), crate::op::total_width(&ops));
+            }
         }
     }
 

@@ -34,9 +34,9 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
 use serde::Deserialize;
 
-use crate::change::{Change, ChangeBody, Received, Seal, Unchecked};
+use crate::change::{Change, ChangeBody, OpList, Received, Seal, Unchecked};
 use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId};
-use crate::op::{with_ids, Op};
+use crate::op::Op;
 
 const SIGNATURE_LEN: usize = 64;
 
@@ -193,7 +193,7 @@ fn created(op: &Op, id: OpId) -> Option<Created> {
 
 /// Encodes changes with their seals (see [`crate::change::outgoing`]), in the order
 /// given, in the compact form.
-pub(crate) fn encode(changes: &[&Change], seals: &[Seal]) -> Vec<u8> {
+pub(crate) fn encode<O: OpList>(changes: &[&Change<O>], seals: &[Seal]) -> Vec<u8> {
     let mut w = Writer::default();
     let mut positions: HashMap<ChangeHash, usize> = HashMap::with_capacity(changes.len());
     let mut last_seq: HashMap<MemberId, u64> = HashMap::new();
@@ -220,13 +220,20 @@ pub(crate) fn encode(changes: &[&Change], seals: &[Seal]) -> Vec<u8> {
                 }
             }
         }
-        put_varint(&mut w.out, body.ops.len() as u64);
-        for (id, op) in with_ids(body.author, body.lamport, &body.ops) {
+        let (count, ops) = body.ops.each();
+        put_varint(&mut w.out, count as u64);
+        let mut counter = body.lamport;
+        for op in ops {
             // Plain data always encodes; an error here would be a bug in this module.
             if op.serialize(&mut w).is_err() {
                 debug_assert!(false, "an operation did not encode");
             }
-            w.created(op, id);
+            let id = OpId {
+                counter,
+                author: body.author,
+            };
+            counter = counter.saturating_add(op.width());
+            w.created(&op, id);
         }
         match seal {
             Seal::Signed(signature) => {

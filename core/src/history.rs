@@ -6,10 +6,11 @@
 //! counter, then hash. Authority changes (those that change roles or groups) also form a
 //! smaller graph of their own, so that questions about them skip the content in between.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::change::Change;
+use crate::change::{Change, OpList};
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
@@ -36,8 +37,9 @@ impl Node {
         self.change.body.author
     }
 
-    pub(crate) fn ops(&self) -> &[Op] {
-        &self.change.body.ops
+    /// Its operations (decoded, when they are kept encoded).
+    pub(crate) fn ops(&self) -> Cow<'_, [Op]> {
+        self.change.body.ops.ops()
     }
 
     /// The canonical order key.
@@ -79,6 +81,12 @@ impl<T> Chunked<T> {
 
     fn get(&self, i: usize) -> Option<&T> {
         self.chunks.get(i / Self::CHUNK)?.get(i % Self::CHUNK)
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks
+            .get_mut(i / Self::CHUNK)?
+            .get_mut(i % Self::CHUNK)
     }
 
     fn push(&mut self, node: T) {
@@ -150,6 +158,8 @@ pub(crate) struct History {
     max_counter: u64,
     /// Authors who signed two changes with the same sequence number.
     forked: BTreeSet<MemberId>,
+    /// How many changes, from the first, keep their operations encoded.
+    settled: usize,
 }
 
 impl History {
@@ -167,6 +177,19 @@ impl History {
             max_counter: self.max_counter,
             forked: self.forked.clone(),
         }
+    }
+
+    /// Encodes the operations of the changes stored since the last call: to be called
+    /// once the content and permissions have taken them in (they are decoded again only
+    /// for a replay or to be sent).
+    pub(crate) fn settle(&mut self) {
+        let mut buf = Vec::new();
+        for i in self.settled..self.nodes.len() {
+            if let Some(node) = self.nodes.get_mut(i) {
+                node.change.body.ops.settle(&mut buf);
+            }
+        }
+        self.settled = self.nodes.len();
     }
 
     /// Removes every change stored since `mark` was taken.
@@ -197,7 +220,7 @@ impl History {
                     self.by_seq.remove(&body.author);
                 }
             }
-            for op in &body.ops {
+            for op in body.ops.ops().iter() {
                 if let Op::AddMember { member, .. } = op {
                     if let Some(v) = self.adds.get_mut(member) {
                         v.retain(|&i| (i as usize) < mark.len);
@@ -212,6 +235,7 @@ impl History {
         self.auth_heads = mark.auth_heads;
         self.max_counter = mark.max_counter;
         self.forked = mark.forked;
+        self.settled = self.settled.min(self.nodes.len());
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -491,7 +515,8 @@ impl History {
     /// Stores a checked change; returns its index.
     pub(crate) fn insert(&mut self, change: Change, deps: Vec<u32>) -> u32 {
         let i = self.nodes.len() as u32;
-        let authority = change.body.ops.iter().any(Op::is_authority);
+        let ops = change.body.ops.ops();
+        let authority = ops.iter().any(Op::is_authority);
         let auth_past = self.auth_frontier_of(&deps);
         let auth_clock = self.auth_clock_of(&deps);
         for &d in &deps {
@@ -508,7 +533,7 @@ impl History {
                 .collect();
             kept.push(i);
             self.auth_heads = kept;
-            for op in &change.body.ops {
+            for op in ops.iter() {
                 if let Op::AddMember { member, .. } = op {
                     self.adds.entry(*member).or_default().push(i);
                 }

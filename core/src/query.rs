@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::change::OpList;
 use crate::ids::{ChangeHash, GroupId, MemberId, OpId};
 use crate::op::{GroupRole, Op, Role};
 use crate::resolve::IgnoredReason;
@@ -213,7 +214,7 @@ impl Workspace {
                 .single()
                 .unwrap_or_default(),
             deps: body.deps.clone(),
-            ops: body.ops.clone(),
+            ops: body.ops.ops().into_owned(),
             status: self.change_status(hash)?,
         })
     }

@@ -115,7 +115,7 @@ pub(crate) fn state_at(h: &History, c: u32, ignored: &[Verdict]) -> Option<Autho
     );
     for a in ancestors {
         if let Some(n) = h.node(a) {
-            state.apply_all(n.author(), a, n.lamport(), n.ops(), &|x| {
+            state.apply_all(n.author(), a, n.lamport(), &n.ops(), &|x| {
                 h.auth_in_past(x, a)
             });
         }
@@ -225,7 +225,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         let Some(node) = h.node(c) else { continue };
         let past = |x: u32| h.auth_in_past(x, c);
         let author = node.author();
-        let (lamport, ops) = (node.lamport(), node.ops());
+        let (lamport, ops) = (node.lamport(), &node.ops());
         let revoked_reason = revoked.get(&c);
         if !node.authority {
             if let Some(reason) = revoked_reason {
@@ -321,7 +321,7 @@ fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
                 let past = |x: u32| h.auth_in_past(x, c);
                 state.cap(low);
                 if state
-                    .step_all(node.author(), c, node.lamport(), node.ops(), &past)
+                    .step_all(node.author(), c, node.lamport(), &node.ops(), &past)
                     .is_err()
                 {
                     victims.push(c);

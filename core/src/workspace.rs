@@ -488,6 +488,8 @@ impl Workspace {
         let change = Change::own(body);
         let hash = change.hash;
         self.history.insert(change, deps);
+        // The content already holds the change's operations (each applied as it was made).
+        self.history.settle();
         self.ignored.push(None);
         Some(hash)
     }
