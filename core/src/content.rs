@@ -248,7 +248,7 @@ impl Workspace {
     pub fn conflicts(&self, object: &ObjectId, field: &Field) -> Vec<(OpId, Value)> {
         self.object(object)
             .and_then(|o| o.registers.get(field))
-            .map(|r| r.all().to_vec())
+            .map(|r| r.all().iter().map(|(at, v)| (at.id(), v.clone())).collect())
             .unwrap_or_default()
     }
 

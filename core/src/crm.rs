@@ -489,7 +489,7 @@ impl Workspace {
                 .iter()
                 .filter_map(|(_, o)| o.registers.get(field).and_then(|r| r.all().last()))
                 .filter(|(_, v)| *v != Value::Null)
-                .max_by_key(|(at, _)| *at)
+                .max_by(|(a, _), (b, _)| a.cmp(b))
                 .map(|(_, v)| v.clone())
         };
         let text = |field: &Field| latest(field).and_then(|v| v.as_text().map(str::to_string));
@@ -502,8 +502,9 @@ impl Workspace {
         for (_, o) in &sources {
             for (f, r) in o.registers.iter() {
                 if let (Field::Custom(name), Some((at, Value::Text(v)))) = (f, r.all().last()) {
-                    if custom.get(name).is_none_or(|(cur, _)| at > cur) {
-                        custom.insert(name.clone(), (*at, v.clone()));
+                    let at = at.id();
+                    if custom.get(name).is_none_or(|(cur, _)| at > *cur) {
+                        custom.insert(name.clone(), (at, v.clone()));
                     }
                 }
             }

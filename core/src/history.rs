@@ -15,11 +15,39 @@ use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
 
+/// The dependencies of a stored change, by index: almost every change has exactly one
+/// (the change before it), kept inline; a genesis has none, a merge several.
+#[derive(Debug)]
+pub(crate) enum Deps {
+    One(u32),
+    Other(Box<[u32]>),
+}
+
+impl From<Vec<u32>> for Deps {
+    fn from(deps: Vec<u32>) -> Self {
+        match deps.as_slice() {
+            [one] => Deps::One(*one),
+            _ => Deps::Other(deps.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for Deps {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        match self {
+            Deps::One(one) => std::slice::from_ref(one),
+            Deps::Other(deps) => deps,
+        }
+    }
+}
+
 /// A stored change.
 #[derive(Debug)]
 pub(crate) struct Node {
     pub(crate) change: Change,
-    pub(crate) deps: Vec<u32>,
+    pub(crate) deps: Deps,
     pub(crate) authority: bool,
     /// The maximal authority changes strictly in this change's causal past.
     pub(crate) auth_past: Arc<[u32]>,
@@ -559,7 +587,7 @@ impl History {
         self.index.insert(change.hash, i);
         self.nodes.push(Node {
             change,
-            deps,
+            deps: deps.into(),
             authority,
             auth_past,
             auth_clock,

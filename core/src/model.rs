@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::crdt::{OrSet, Register, SmallMap, Text};
+use crate::crdt::{Authors, OrSet, Register, SmallMap, Text};
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
 use crate::op::{with_ids, Op};
@@ -102,6 +102,8 @@ pub(crate) struct Model {
     pub(crate) children: BTreeMap<ObjectId, Vec<(OpId, ObjectId)>>,
     /// Contacts that were merged into another at some point.
     pub(crate) merged: std::collections::BTreeSet<ObjectId>,
+    /// The authors of the operation ids that registers and sets keep.
+    pub(crate) authors: Authors,
 }
 
 impl Model {
@@ -158,7 +160,7 @@ impl Model {
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
                     if let Some(slot) = o.registers.or_default(field) {
-                        slot.set(at, value.clone(), pred);
+                        slot.set(&mut self.authors, at, value.clone(), pred);
                     }
                     if *field == Field::MergedInto {
                         self.merged.insert(*object);
@@ -172,7 +174,7 @@ impl Model {
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
                     if let Some(slot) = o.sets.or_default(field) {
-                        slot.add(at, value.clone());
+                        slot.add(&mut self.authors, at, value.clone());
                     }
                 }
             }

@@ -61,7 +61,7 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
     let mut ancestors: Vec<BTreeSet<u32>> = Vec::new();
     for n in &nodes {
         let mut set = BTreeSet::new();
-        for &d in &n.deps {
+        for &d in n.deps.iter() {
             set.insert(d);
             set.extend(ancestors.get(d as usize).into_iter().flatten().copied());
         }
