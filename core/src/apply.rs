@@ -244,7 +244,7 @@ impl Workspace {
         for c in self.pending.values() {
             let mut missing = self.missing_deps(c);
             if let (true, Seal::Vouched(voucher)) = (missing.is_empty(), &c.seal) {
-                missing.push(*voucher);
+                missing.push(**voucher);
             }
             report.pending.push(PendingChange {
                 hash: c.hash,

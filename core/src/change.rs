@@ -121,11 +121,9 @@ impl<O: OpList> ChangeBody<O> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Ops {
     Decoded(Vec<Op>),
-    Both {
-        ops: Vec<Op>,
-        /// The postcard encoding of `ops`, as in the change's canonical bytes.
-        bytes: Box<[u8]>,
-    },
+    /// Boxed, so that the settled form (every stored change but the newest) does not
+    /// make room for it.
+    Both(Box<BothForms>),
     Encoded {
         /// The postcard encoding of the operations, as in the change's canonical bytes.
         bytes: Box<[u8]>,
@@ -134,10 +132,19 @@ pub(crate) enum Ops {
     },
 }
 
+/// Operations decoded and encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BothForms {
+    ops: Vec<Op>,
+    /// The postcard encoding of `ops`, as in the change's canonical bytes.
+    bytes: Box<[u8]>,
+}
+
 impl OpList for Ops {
     fn ops(&self) -> Cow<'_, [Op]> {
         match self {
-            Ops::Decoded(ops) | Ops::Both { ops, .. } => Cow::Borrowed(ops),
+            Ops::Decoded(ops) => Cow::Borrowed(ops),
+            Ops::Both(both) => Cow::Borrowed(&both.ops),
             Ops::Encoded { bytes, .. } => match postcard::from_bytes::<Vec<Op>>(bytes) {
                 Ok(ops) => Cow::Owned(ops),
                 Err(_) => {
@@ -151,14 +158,16 @@ impl OpList for Ops {
 
     fn width(&self) -> u64 {
         match self {
-            Ops::Decoded(ops) | Ops::Both { ops, .. } => crate::op::total_width(ops),
+            Ops::Decoded(ops) => crate::op::total_width(ops),
+            Ops::Both(both) => crate::op::total_width(&both.ops),
             Ops::Encoded { width, .. } => *width,
         }
     }
 
     fn each(&self) -> (usize, OpIter<'_>) {
         match self {
-            Ops::Decoded(ops) | Ops::Both { ops, .. } => (ops.len(), OpIter::Decoded(ops.iter())),
+            Ops::Decoded(ops) => (ops.len(), OpIter::Decoded(ops.iter())),
+            Ops::Both(both) => (both.ops.len(), OpIter::Decoded(both.ops.iter())),
             Ops::Encoded { bytes, .. } => match postcard::take_from_bytes::<usize>(bytes) {
                 Ok((left, rest)) => (left, OpIter::Encoded { rest, left }),
                 Err(_) => {
@@ -174,7 +183,7 @@ impl Ops {
     /// Keeps only the encoding, made in `buf` if there is none yet.
     pub(crate) fn settle(&mut self, buf: &mut Vec<u8>) {
         let bytes = match std::mem::replace(self, Ops::Decoded(Vec::new())) {
-            Ops::Both { ops, bytes } => (bytes, crate::op::total_width(&ops)),
+            Ops::Both(both) => (both.bytes, crate::op::total_width(&both.ops)),
             Ops::Decoded(ops) => {
                 buf.clear();
                 if postcard::serialize_with_flavor(&ops, Extend(buf)).is_err() {
@@ -245,8 +254,8 @@ pub(crate) enum Seal {
     Signed(Box<[u8; 64]>),
     /// No signature: the change with this hash, by the same author, names this one among
     /// its dependencies and is vouched for. A stored change sealed so always has that
-    /// change stored too.
-    Vouched(ChangeHash),
+    /// change stored too. Boxed too, so that a seal takes two words.
+    Vouched(Box<ChangeHash>),
     /// Made by this copy's member and not signed yet: signed when it leaves the copy.
     Own,
     /// A change of format versions 1 and 2, whose hash covers its signature.
@@ -344,7 +353,7 @@ fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
         out
     });
     let body = body.with_ops(|ops| match bytes {
-        Some(bytes) => Ops::Both { ops, bytes },
+        Some(bytes) => Ops::Both(Box::new(BothForms { ops, bytes })),
         None => Ops::Decoded(ops),
     });
     (hash, body)
@@ -446,7 +455,10 @@ impl Unchecked {
         let (seal, legacy_body) = match received {
             Received::Signature(signature) => (Seal::Signed(Box::new(signature)), vec![]),
             // The voucher is found when the whole list is checked.
-            Received::Bare => (Seal::Vouched(ChangeHash::from_bytes([0; 32])), vec![]),
+            Received::Bare => (
+                Seal::Vouched(Box::new(ChangeHash::from_bytes([0; 32]))),
+                vec![],
+            ),
             Received::Legacy(signature) => {
                 let bytes = body_bytes(&body);
                 let hash = hash_bytes(&wire_bytes(&bytes, &signature));
@@ -704,7 +716,7 @@ fn find_vouchers(changes: &mut [Unchecked]) -> Option<usize> {
         let change = &mut u.change;
         if let Seal::Vouched(voucher) = &mut change.seal {
             match vouchers.get(&(change.hash, change.body.author)) {
-                Some(found) => *voucher = *found,
+                Some(found) => **voucher = *found,
                 None => {
                     // Not vouched for: it vouches for nothing either.
                     unvouched = Some(at);
@@ -740,7 +752,7 @@ pub(crate) fn outgoing<O>(changes: &[&Change<O>], identity: &Identity) -> Vec<Se
         let seal = match (&change.seal, found) {
             // A legacy change's hash covers its signature: it always travels with it.
             (Seal::Legacy(signature), _) => Seal::Legacy(signature.clone()),
-            (_, Some(voucher)) => Seal::Vouched(voucher),
+            (_, Some(voucher)) => Seal::Vouched(Box::new(voucher)),
             (Seal::Signed(signature), None) => Seal::Signed(signature.clone()),
             (Seal::Own, None) if change.body.author == identity.member_id() => {
                 Seal::Signed(Box::new(change.sign(identity)))
@@ -787,9 +799,10 @@ mod tests {
             let ops = body.ops.clone();
             let (hash, stored) = hash_body(body);
             proptest::prop_assert_eq!(hash, fresh);
-            let Ops::Both { ops: kept, bytes } = &stored.ops else {
+            let Ops::Both(both) = &stored.ops else {
                 panic!("hashing kept no encoding: {:?}", stored.ops);
             };
+            let (kept, bytes) = (&both.ops, &both.bytes);
             proptest::prop_assert_eq!(kept, &ops);
             proptest::prop_assert_eq!(bytes.to_vec(), postcard::to_allocvec(&ops).unwrap());
             let mut buf = vec![9; 3];
@@ -884,7 +897,7 @@ mod tests {
             assert_eq!(c.hash, alice_only[i].hash);
             match (i, &c.seal) {
                 (4, Seal::Signed(_)) => {}
-                (i, Seal::Vouched(v)) => assert_eq!(*v, alice_only[i + 1].hash),
+                (i, Seal::Vouched(v)) => assert_eq!(**v, alice_only[i + 1].hash),
                 other => panic!("unexpected seal {other:?}"),
             }
         }
@@ -900,7 +913,7 @@ mod tests {
             Identity::from_secret_bytes([7; 32]),
         );
         let changes = chain(&alice, 2, ChangeHash::from_bytes([1; 32]), &mallory);
-        let bare = Seal::Vouched(ChangeHash::from_bytes([0; 32]));
+        let bare = Seal::Vouched(Box::new(ChangeHash::from_bytes([0; 32])));
         let signed = |c: &Change, who: &Identity| Seal::Signed(Box::new(c.sign(who)));
         let unvouched = |r: Result<Vec<Change>, (ChangeHash, Rejection)>| match r {
             Err((hash, Rejection::Unvouched { .. })) => Some(hash),
