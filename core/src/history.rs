@@ -7,6 +7,7 @@
 //! smaller graph of their own, so that questions about them skip the content in between.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -39,6 +40,58 @@ impl std::ops::Deref for Deps {
         match self {
             Deps::One(one) => std::slice::from_ref(one),
             Deps::Other(deps) => deps,
+        }
+    }
+}
+
+/// Stored changes by hash: by the first 8 bytes of the hash (a quarter of the room of
+/// whole hashes). A change whose first 8 bytes repeat those of a stored one (made on
+/// purpose, that takes some 2^32 attempts) is kept apart, by whole hash.
+#[derive(Debug, Default)]
+struct Index {
+    by_prefix: foldhash::HashMap<u64, u32>,
+    collided: BTreeMap<ChangeHash, u32>,
+}
+
+impl Index {
+    fn prefix(hash: &ChangeHash) -> u64 {
+        let mut first = [0u8; 8];
+        first.copy_from_slice(hash.as_bytes().get(..8).unwrap_or(&[0; 8]));
+        u64::from_le_bytes(first)
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        self.by_prefix.reserve(additional);
+    }
+
+    /// The index of `hash`, given the hash stored at each index.
+    fn get(&self, hash: &ChangeHash, hash_at: impl Fn(u32) -> Option<ChangeHash>) -> Option<u32> {
+        match self.by_prefix.get(&Self::prefix(hash)) {
+            Some(&i) if hash_at(i) == Some(*hash) => Some(i),
+            Some(_) => self.collided.get(hash).copied(),
+            None => None,
+        }
+    }
+
+    /// Adds a hash not indexed yet.
+    fn insert(&mut self, hash: ChangeHash, i: u32) {
+        match self.by_prefix.entry(Self::prefix(&hash)) {
+            Entry::Vacant(slot) => {
+                slot.insert(i);
+            }
+            Entry::Occupied(_) => {
+                self.collided.insert(hash, i);
+            }
+        }
+    }
+
+    /// Removes the last hash inserted, at index `i`.
+    fn remove(&mut self, hash: &ChangeHash, i: u32) {
+        let prefix = Self::prefix(hash);
+        if self.by_prefix.get(&prefix) == Some(&i) {
+            self.by_prefix.remove(&prefix);
+        } else {
+            self.collided.remove(hash);
         }
     }
 }
@@ -172,7 +225,7 @@ pub(crate) struct Mark {
 #[derive(Debug, Default)]
 pub(crate) struct History {
     nodes: Chunked<Node>,
-    index: foldhash::HashMap<ChangeHash, u32>,
+    index: Index,
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
     by_author: BTreeMap<MemberId, Vec<u32>>,
@@ -225,7 +278,8 @@ impl History {
         while self.nodes.len() > mark.len {
             let Some(node) = self.nodes.pop() else { break };
             let body = &node.change.body;
-            self.index.remove(&node.change.hash);
+            self.index
+                .remove(&node.change.hash, self.nodes.len() as u32);
             if let Some(v) = self.by_author.get_mut(&body.author) {
                 v.pop();
                 if v.is_empty() {
@@ -275,11 +329,12 @@ impl History {
     }
 
     pub(crate) fn lookup(&self, hash: &ChangeHash) -> Option<u32> {
-        self.index.get(hash).copied()
+        self.index
+            .get(hash, |i| self.node(i).map(|n| n.change.hash))
     }
 
     pub(crate) fn contains(&self, hash: &ChangeHash) -> bool {
-        self.index.contains_key(hash)
+        self.lookup(hash).is_some()
     }
 
     /// The heads, sorted.
@@ -658,7 +713,8 @@ impl History {
 mod tests {
     use proptest::prelude::*;
 
-    use super::Chunked;
+    use super::{Chunked, Index};
+    use crate::ids::ChangeHash;
 
     #[derive(Clone, Debug)]
     enum Step {
@@ -707,6 +763,44 @@ mod tests {
                     prop_assert_eq!(chunked.get(i), Some(x));
                 }
                 prop_assert_eq!(chunked.get(plain.len()), None);
+            }
+        }
+    }
+
+    proptest! {
+        /// Law: the index finds exactly the hashes a plain map holds after the same
+        /// insertions and removals of the last one inserted, even when many hashes share
+        /// their first 8 bytes (sixteen hashes over four prefixes).
+        #[test]
+        fn index_finds_what_a_plain_map_holds_even_when_prefixes_repeat(
+            steps in prop::collection::vec((any::<bool>(), 0u8..4, 0u8..4), 1..60)
+        ) {
+            let hash = |prefix: u8, rest: u8| {
+                let mut bytes = [0u8; 32];
+                bytes[0] = prefix;
+                bytes[31] = rest;
+                ChangeHash::from_bytes(bytes)
+            };
+            let mut index = Index::default();
+            let mut stored: Vec<ChangeHash> = Vec::new();
+            for (push, prefix, rest) in steps {
+                if push {
+                    let h = hash(prefix, rest);
+                    if !stored.contains(&h) {
+                        index.insert(h, stored.len() as u32);
+                        stored.push(h);
+                    }
+                } else if let Some(h) = stored.pop() {
+                    index.remove(&h, stored.len() as u32);
+                }
+                for prefix in 0..4 {
+                    for rest in 0..4 {
+                        let h = hash(prefix, rest);
+                        let want = stored.iter().position(|s| *s == h).map(|i| i as u32);
+                        let got = index.get(&h, |i| stored.get(i as usize).copied());
+                        prop_assert_eq!(got, want);
+                    }
+                }
             }
         }
     }
