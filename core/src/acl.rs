@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::authority::{deny, Authority, Ctx, Undo};
 use crate::error::EditError;
-use crate::ids::{GroupId, MemberId, ObjectId, OpId};
+use crate::ids::{GroupId, MemberId, ObjectId};
 use crate::object::{EntryStatus, Field, ObjectKind, Value};
 use crate::op::{GroupRole, Op, Role};
 
@@ -18,15 +18,15 @@ use crate::op::{GroupRole, Op, Role};
 pub(crate) struct Acl {
     pub(crate) kind: ObjectKind,
     pub(crate) parent: Option<ObjectId>,
-    /// The creation's operation, whose author is the creator.
-    pub(crate) created: OpId,
+    /// The author of the creation.
+    creator: MemberId,
     /// For each group, the changes whose shares are live (add-wins).
     shares: BTreeMap<GroupId, Vec<u32>>,
 }
 
 impl Acl {
     pub(crate) fn creator(&self) -> MemberId {
-        self.created.author
+        self.creator
     }
 
     pub(crate) fn groups(&self) -> impl Iterator<Item = GroupId> + '_ {
@@ -353,7 +353,7 @@ impl Authority {
                 self.objects.entry(id).or_insert_with(|| Acl {
                     kind: *kind,
                     parent: *parent,
-                    created: ctx.op,
+                    creator: ctx.op.author,
                     shares: groups.iter().map(|g| (*g, vec![ctx.change])).collect(),
                 });
             }

@@ -398,12 +398,12 @@ impl Workspace {
                     continue;
                 }
                 out.push((
-                    o.created,
+                    o.created.id(),
                     Comment {
                         id: id.into(),
                         on: t,
                         author: o.creator(),
-                        time: self.time_of(o.created),
+                        time: self.time_of(o.created.id()),
                         text: o.text(&Field::Text),
                     },
                 ));

@@ -26,6 +26,10 @@ impl Stamp {
         }
     }
 
+    pub(crate) fn author(&self) -> MemberId {
+        *self.author
+    }
+
     fn cmp_id(&self, id: &OpId) -> Ordering {
         (self.counter, &*self.author).cmp(&(id.counter, &id.author))
     }

@@ -616,7 +616,7 @@ impl Workspace {
             .objects
             .iter()
             .filter(|(_, o)| o.kind == ObjectKind::Contact && o.get(&Field::MergedInto).is_none())
-            .filter_map(|(id, o)| self.contact(&(*id).into()).map(|c| (o.created, c)))
+            .filter_map(|(id, o)| self.contact(&(*id).into()).map(|c| (o.created.id(), c)))
             .filter(|(_, c)| !c.archived)
             .collect();
         contacts.sort_by_key(|(at, c)| (*at, c.id));

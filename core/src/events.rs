@@ -456,7 +456,10 @@ impl Workspace {
             .filter(|(_, o)| o.kind == ObjectKind::Event && !o.flag(&Field::Retracted) && select(o))
             .map(|(id, o)| {
                 let e = self.build_event(*id, o);
-                ((e.start.map(|s| s.timestamp_millis()), o.created, *id), e)
+                (
+                    (e.start.map(|s| s.timestamp_millis()), o.created.id(), *id),
+                    e,
+                )
             })
             .filter(|(_, e)| !e.retracted && keep(e))
             .collect();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::crdt::{Authors, OrSet, Register, SmallMap, Text};
+use crate::crdt::{Authors, OrSet, Register, SmallMap, Stamp, Text};
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
 use crate::op::{with_ids, Op};
@@ -44,7 +44,7 @@ pub(crate) struct Object {
     pub(crate) kind: ObjectKind,
     pub(crate) parent: Option<ObjectId>,
     /// The creation's operation, whose author is the creator.
-    pub(crate) created: OpId,
+    pub(crate) created: Stamp,
     pub(crate) registers: SmallMap<Field, Register>,
     pub(crate) sets: SmallMap<Field, OrSet>,
     pub(crate) texts: SmallMap<Field, Text>,
@@ -52,7 +52,7 @@ pub(crate) struct Object {
 
 impl Object {
     pub(crate) fn creator(&self) -> MemberId {
-        self.created.author
+        self.created.author()
     }
 
     pub(crate) fn get(&self, field: &Field) -> Option<&Value> {
@@ -128,7 +128,7 @@ impl Model {
                 let fresh = Object {
                     kind: *kind,
                     parent: *parent,
-                    created: at,
+                    created: self.authors.stamp(at),
                     registers: SmallMap::default(),
                     sets: SmallMap::default(),
                     texts: SmallMap::default(),
