@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::change::OpList;
 use crate::error::EditError;
 use crate::ids::{ChangeHash, CommentId, GroupId, MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
@@ -274,16 +273,16 @@ impl Workspace {
             let Some(node) = self.history.node(i) else {
                 continue;
             };
-            let body = &node.change.body;
+            let body = node;
             let ignored = self.ignored.get(i as usize).cloned().flatten().map(|r| *r);
             let time = Utc
                 .timestamp_millis_opt(body.time)
                 .single()
                 .unwrap_or_default();
-            for (at, op) in with_ids(body.author, body.lamport, &body.ops.ops()) {
+            for (at, op) in with_ids(body.author, body.lamport, &body.ops()) {
                 if let Some((subject, field, summary)) = describe(op, at) {
                     out.push(HistoryEntry {
-                        change: node.change.hash,
+                        change: node.hash,
                         author: body.author,
                         time,
                         subject,
@@ -426,8 +425,8 @@ impl Workspace {
             .iter()
             .rev()
             .filter_map(|&i| self.history.node(i))
-            .find(|n| n.lamport() <= at.counter && at.counter <= n.change.body.end_counter())
-            .map(|n| n.change.body.time)
+            .find(|n| n.lamport() <= at.counter && at.counter <= n.end_counter())
+            .map(|n| n.time)
             .unwrap_or_else(|| self.clock.now_millis());
         Utc.timestamp_millis_opt(millis)
             .single()

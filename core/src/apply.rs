@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::change::{outgoing, Change, Seal};
 use crate::codec;
 use crate::error::ApplyError;
+use crate::history::Stored;
 use crate::ids::ChangeHash;
 use crate::model::Model;
 use crate::resolve::{self, IgnoredReason, Resolution, Verdict};
@@ -95,7 +96,7 @@ impl Workspace {
         let mut at = 0;
         while let Some(&i) = idx.get(at) {
             at += 1;
-            let voucher = match self.history.node(i).map(|n| &n.change.seal) {
+            let voucher = match self.history.node(i).map(|n| &n.seal) {
                 Some(Seal::Vouched(v)) => self.history.lookup(v),
                 _ => None,
             };
@@ -109,10 +110,9 @@ impl Workspace {
 
     /// Encodes stored changes, in the order given (a causal one), as they leave this copy.
     fn encode_stored(&self, order: &[u32]) -> Vec<u8> {
-        let changes: Vec<&Change> = order
+        let changes: Vec<Stored<'_>> = order
             .iter()
-            .filter_map(|&i| self.history.node(i))
-            .map(|n| &n.change)
+            .filter_map(|&i| self.history.stored(i))
             .collect();
         codec::encode_changes(&changes, &self.identity)
     }
@@ -134,13 +134,12 @@ impl Workspace {
     /// Merges another in-memory copy into this one (its committed changes).
     pub fn merge(&mut self, other: &Workspace) -> Result<ApplyReport, ApplyError> {
         self.commit();
-        let theirs: Vec<&Change> = other
+        let theirs: Vec<Stored<'_>> = other
             .history
             .canonical_order()
             .into_iter()
-            .filter_map(|i| other.history.node(i))
-            .filter(|n| !self.history.contains(&n.change.hash))
-            .map(|n| &n.change)
+            .filter_map(|i| other.history.stored(i))
+            .filter(|s| !self.history.contains(&s.node.hash))
             .collect();
         // As if sent: the other copy's own changes are signed by it.
         let seals = outgoing(&theirs, &other.identity);
@@ -149,7 +148,7 @@ impl Workspace {
             .zip(seals)
             .map(|(change, seal)| Change {
                 seal,
-                ..change.decoded()
+                ..change.to_change()
             })
             .collect();
         self.apply_changes(changes)
@@ -379,7 +378,7 @@ impl Workspace {
             if newly || invalidated {
                 if let Some(n) = self.history.node(i as u32) {
                     report.ignored.push(IgnoredChange {
-                        hash: n.change.hash,
+                        hash: n.hash,
                         reason: IgnoredReason::clone(reason),
                     });
                 }

@@ -109,7 +109,116 @@ impl OpList for Vec<Op> {
 impl<O: OpList> ChangeBody<O> {
     /// The last operation counter this change uses.
     pub(crate) fn end_counter(&self) -> u64 {
-        self.lamport.saturating_add(self.ops.width().max(1) - 1)
+        end_counter(self.lamport, &self.ops)
+    }
+}
+
+/// The last operation counter a change with this counter and these operations uses.
+pub(crate) fn end_counter(lamport: u64, ops: &impl OpList) -> u64 {
+    lamport.saturating_add(ops.width().max(1) - 1)
+}
+
+/// What the encoders read of a change: a [`Change`], or a stored one
+/// ([`crate::history::Stored`]), whose dependencies the history knows by index.
+pub(crate) trait ChangeView {
+    fn hash(&self) -> ChangeHash;
+    fn author(&self) -> MemberId;
+    fn seq(&self) -> u64;
+    fn lamport(&self) -> u64;
+    fn time(&self) -> i64;
+    fn deps(&self) -> DepHashes<'_>;
+    fn seal(&self) -> &Seal;
+    fn ops(&self) -> &Ops;
+}
+
+/// The hashes of a change's dependencies, in order, as [`ChangeView::deps`] gives them.
+pub(crate) enum DepHashes<'a> {
+    Listed(std::slice::Iter<'a, ChangeHash>),
+    /// Those of the stored changes at these indices.
+    Stored(&'a crate::history::History, std::slice::Iter<'a, u32>),
+}
+
+impl Iterator for DepHashes<'_> {
+    type Item = ChangeHash;
+
+    fn next(&mut self) -> Option<ChangeHash> {
+        match self {
+            DepHashes::Listed(hashes) => hashes.next().copied(),
+            DepHashes::Stored(history, indices) => {
+                let i = *indices.next()?;
+                Some(history.node(i).map_or_else(
+                    || {
+                        // A change is stored after its dependencies.
+                        debug_assert!(false, "a dependency is not stored");
+                        ChangeHash::from_bytes([0; 32])
+                    },
+                    |n| n.hash,
+                ))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            DepHashes::Listed(hashes) => hashes.size_hint(),
+            DepHashes::Stored(_, indices) => indices.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for DepHashes<'_> {}
+
+impl ChangeView for Change {
+    fn hash(&self) -> ChangeHash {
+        self.hash
+    }
+    fn author(&self) -> MemberId {
+        self.body.author
+    }
+    fn seq(&self) -> u64 {
+        self.body.seq
+    }
+    fn lamport(&self) -> u64 {
+        self.body.lamport
+    }
+    fn time(&self) -> i64 {
+        self.body.time
+    }
+    fn deps(&self) -> DepHashes<'_> {
+        DepHashes::Listed(self.body.deps.iter())
+    }
+    fn seal(&self) -> &Seal {
+        &self.seal
+    }
+    fn ops(&self) -> &Ops {
+        &self.body.ops
+    }
+}
+
+impl<C: ChangeView> ChangeView for &C {
+    fn hash(&self) -> ChangeHash {
+        (**self).hash()
+    }
+    fn author(&self) -> MemberId {
+        (**self).author()
+    }
+    fn seq(&self) -> u64 {
+        (**self).seq()
+    }
+    fn lamport(&self) -> u64 {
+        (**self).lamport()
+    }
+    fn time(&self) -> i64 {
+        (**self).time()
+    }
+    fn deps(&self) -> DepHashes<'_> {
+        (**self).deps()
+    }
+    fn seal(&self) -> &Seal {
+        (**self).seal()
+    }
+    fn ops(&self) -> &Ops {
+        (**self).ops()
     }
 }
 
@@ -222,7 +331,8 @@ impl ChangeBody {
 
 impl ChangeBody<Ops> {
     /// The body with its operations decoded.
-    pub(crate) fn decoded(&self) -> ChangeBody {
+    #[cfg(test)]
+    fn decoded(&self) -> ChangeBody {
         ChangeBody {
             author: self.author,
             seq: self.seq,
@@ -230,17 +340,6 @@ impl ChangeBody<Ops> {
             deps: self.deps.clone(),
             time: self.time,
             ops: self.ops.ops().into_owned(),
-        }
-    }
-}
-
-impl Change {
-    /// The change with its operations decoded (and only decoded).
-    pub(crate) fn decoded(&self) -> Change {
-        Change {
-            hash: self.hash,
-            body: self.body.decoded().with_ops(Ops::Decoded),
-            seal: self.seal.clone(),
         }
     }
 }
@@ -274,9 +373,9 @@ struct Wire<'a> {
 /// ([`Change::decode_all`], [`Change::check_all`]); a `Change` never holds a forged one.
 /// Its canonical bytes are not kept: they are rebuilt from the body when needed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Change<O = Ops> {
+pub(crate) struct Change {
     pub(crate) hash: ChangeHash,
-    pub(crate) body: ChangeBody<O>,
+    pub(crate) body: ChangeBody<Ops>,
     pub(crate) seal: Seal,
 }
 
@@ -544,10 +643,16 @@ impl Change {
     }
 }
 
-impl<O> Change<O> {
+/// The signature by `identity` of the change with this hash.
+fn sign(hash: &ChangeHash, identity: &Identity) -> [u8; 64] {
+    identity.sign(&seal_message(hash))
+}
+
+impl Change {
     /// The signature of this change by `identity`.
+    #[cfg(test)]
     pub(crate) fn sign(&self, identity: &Identity) -> [u8; 64] {
-        identity.sign(&seal_message(&self.hash))
+        sign(&self.hash, identity)
     }
 }
 
@@ -698,12 +803,13 @@ impl Change {
 /// itself vouched for, that names it among its dependencies.
 type Vouchers = foldhash::HashMap<(ChangeHash, MemberId), ChangeHash>;
 
-/// Records that `change` (vouched for) vouches for the changes of its author it depends on.
-fn vouch<O>(vouchers: &mut Vouchers, change: &Change<O>) {
-    for dep in &change.body.deps {
+/// Records that `change` (vouched for), with dependencies `deps`, vouches for the changes
+/// of its author it depends on.
+fn vouch(vouchers: &mut Vouchers, change: &impl ChangeView) {
+    for dep in change.deps() {
         vouchers
-            .entry((*dep, change.body.author))
-            .or_insert(change.hash);
+            .entry((dep, change.author()))
+            .or_insert(change.hash());
     }
 }
 
@@ -724,7 +830,7 @@ fn find_vouchers(changes: &mut [Unchecked]) -> Option<usize> {
                 }
             }
         }
-        vouch(&mut vouchers, change);
+        vouch(&mut vouchers, &*change);
     }
     unvouched
 }
@@ -738,24 +844,24 @@ fn find_vouchers(changes: &mut [Unchecked]) -> Option<usize> {
 /// Lists that leave a copy hold every stored change that follows any change they hold
 /// (everything the receiver lacks) or are completed with the changes that vouch for the
 /// ones they hold, so a stored change sealed [`Seal::Vouched`] always finds its voucher.
-pub(crate) fn outgoing<O>(changes: &[&Change<O>], identity: &Identity) -> Vec<Seal> {
+pub(crate) fn outgoing(changes: &[impl ChangeView], identity: &Identity) -> Vec<Seal> {
     let mut vouchers = Vouchers::with_capacity_and_hasher(changes.len(), Default::default());
     let mut seals = Vec::with_capacity(changes.len());
     for change in changes.iter().rev() {
         // A genesis travels signed when it can, so a copy can start from it alone.
-        let signable = matches!(change.seal, Seal::Signed(_) | Seal::Own);
-        let found = if change.body.deps.is_empty() && signable {
+        let signable = matches!(change.seal(), Seal::Signed(_) | Seal::Own);
+        let found = if change.deps().len() == 0 && signable {
             None
         } else {
-            vouchers.get(&(change.hash, change.body.author)).copied()
+            vouchers.get(&(change.hash(), change.author())).copied()
         };
-        let seal = match (&change.seal, found) {
+        let seal = match (change.seal(), found) {
             // A legacy change's hash covers its signature: it always travels with it.
             (Seal::Legacy(signature), _) => Seal::Legacy(signature.clone()),
             (_, Some(voucher)) => Seal::Vouched(Box::new(voucher)),
             (Seal::Signed(signature), None) => Seal::Signed(signature.clone()),
-            (Seal::Own, None) if change.body.author == identity.member_id() => {
-                Seal::Signed(Box::new(change.sign(identity)))
+            (Seal::Own, None) if change.author() == identity.member_id() => {
+                Seal::Signed(Box::new(sign(&change.hash(), identity)))
             }
             // Unreachable when the list is complete (see above); the receiver would refuse
             // the change as unvouched rather than accept an unchecked one.

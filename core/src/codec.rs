@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::change::{decode_exact, outgoing, Change, OpList, Unchecked};
+use crate::change::{decode_exact, outgoing, Change, ChangeView, Unchecked};
 use crate::compact::{self, CompactError};
 use crate::error::{DecodeError, Rejection};
 use crate::identity::Identity;
@@ -153,7 +153,7 @@ pub(crate) fn decode_compact(
 
 /// The packed compact form of changes in a causal order, as they leave the copy of
 /// `identity` (see [`outgoing`]).
-fn pack_changes<O: OpList>(changes: &[&Change<O>], identity: &Identity) -> Vec<u8> {
+fn pack_changes(changes: &[impl ChangeView], identity: &Identity) -> Vec<u8> {
     pack(&compact::encode(changes, &outgoing(changes, identity)))
 }
 
@@ -192,7 +192,7 @@ struct BundleV1<'a> {
 
 /// A saved workspace or change bundle holding `changes`, in a causal order, as they leave
 /// the copy of `identity`.
-pub(crate) fn encode_changes<O: OpList>(changes: &[&Change<O>], identity: &Identity) -> Vec<u8> {
+pub(crate) fn encode_changes(changes: &[impl ChangeView], identity: &Identity) -> Vec<u8> {
     with_header(CHANGES_MAGIC, &pack_changes(changes, identity))
 }
 
@@ -252,7 +252,7 @@ pub(crate) fn encode_sync(
     heads: Vec<ChangeHash>,
     have: Vec<ChangeHash>,
     need: Vec<ChangeHash>,
-    changes: &[&Change<impl OpList>],
+    changes: &[impl ChangeView],
     identity: &Identity,
 ) -> Vec<u8> {
     let changes = pack_changes(changes, identity);

@@ -34,7 +34,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
 use serde::Deserialize;
 
-use crate::change::{Change, ChangeBody, OpList, Received, Seal, Unchecked};
+use crate::change::{ChangeBody, ChangeView, OpList, Received, Seal, Unchecked};
 use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId};
 use crate::op::Op;
 
@@ -193,26 +193,27 @@ fn created(op: &Op, id: OpId) -> Option<Created> {
 
 /// Encodes changes with their seals (see [`crate::change::outgoing`]), in the order
 /// given, in the compact form.
-pub(crate) fn encode<O: OpList>(changes: &[&Change<O>], seals: &[Seal]) -> Vec<u8> {
+pub(crate) fn encode(changes: &[impl ChangeView], seals: &[Seal]) -> Vec<u8> {
     let mut w = Writer::default();
     let mut positions: HashMap<ChangeHash, usize> = HashMap::with_capacity(changes.len());
     let mut last_seq: HashMap<MemberId, u64> = HashMap::new();
     let (mut lamport, mut time) = (0u64, 0i64);
     put_varint(&mut w.out, changes.len() as u64);
     for (at, (change, seal)) in changes.iter().zip(seals).enumerate() {
-        let body = &change.body;
-        w.members.write(&mut w.out, *body.author.as_bytes());
-        let seq = last_seq.insert(body.author, body.seq).unwrap_or(0);
-        put_varint(&mut w.out, zigzag(body.seq.wrapping_sub(seq) as i64));
+        let author = change.author();
+        w.members.write(&mut w.out, *author.as_bytes());
+        let seq = last_seq.insert(author, change.seq()).unwrap_or(0);
+        put_varint(&mut w.out, zigzag(change.seq().wrapping_sub(seq) as i64));
         put_varint(
             &mut w.out,
-            zigzag(body.lamport.wrapping_sub(lamport) as i64),
+            zigzag(change.lamport().wrapping_sub(lamport) as i64),
         );
-        put_varint(&mut w.out, zigzag(body.time.wrapping_sub(time)));
-        (lamport, time) = (body.lamport, body.time);
-        put_varint(&mut w.out, body.deps.len() as u64);
-        for dep in &body.deps {
-            match positions.get(dep) {
+        put_varint(&mut w.out, zigzag(change.time().wrapping_sub(time)));
+        (lamport, time) = (change.lamport(), change.time());
+        let deps = change.deps();
+        put_varint(&mut w.out, deps.len() as u64);
+        for dep in deps {
+            match positions.get(&dep) {
                 Some(&p) => put_varint(&mut w.out, (at - p) as u64),
                 None => {
                     w.out.push(0);
@@ -220,18 +221,15 @@ pub(crate) fn encode<O: OpList>(changes: &[&Change<O>], seals: &[Seal]) -> Vec<u
                 }
             }
         }
-        let (count, ops) = body.ops.each();
+        let (count, ops) = change.ops().each();
         put_varint(&mut w.out, count as u64);
-        let mut counter = body.lamport;
+        let mut counter = change.lamport();
         for op in ops {
             // Plain data always encodes; an error here would be a bug in this module.
             if op.serialize(&mut w).is_err() {
                 debug_assert!(false, "an operation did not encode");
             }
-            let id = OpId {
-                counter,
-                author: body.author,
-            };
+            let id = OpId { counter, author };
             counter = counter.saturating_add(op.width());
             w.created(&op, id);
         }
@@ -246,7 +244,7 @@ pub(crate) fn encode<O: OpList>(changes: &[&Change<O>], seals: &[Seal]) -> Vec<u
             }
             Seal::Vouched(_) | Seal::Own => w.out.push(BARE),
         }
-        positions.insert(change.hash, at);
+        positions.insert(change.hash(), at);
     }
     w.out
 }
@@ -864,7 +862,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::change::outgoing;
+    use crate::change::{outgoing, Change};
     use crate::identity::Identity;
     use crate::ids::OpId;
     use crate::object::{

@@ -11,7 +11,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::change::{Change, OpList};
+use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpList, Ops, Seal};
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
@@ -96,10 +96,17 @@ impl Index {
     }
 }
 
-/// A stored change.
+/// A stored change: a [`Change`] whose dependencies are known by index (their hashes are
+/// those of the stored changes at these indices: [`History::stored`] views it whole).
 #[derive(Debug)]
 pub(crate) struct Node {
-    pub(crate) change: Change,
+    pub(crate) hash: ChangeHash,
+    pub(crate) author: MemberId,
+    pub(crate) seq: u64,
+    pub(crate) lamport: u64,
+    pub(crate) time: i64,
+    pub(crate) ops: Ops,
+    pub(crate) seal: Seal,
     pub(crate) deps: Deps,
     pub(crate) authority: bool,
     /// The maximal authority changes strictly in this change's causal past.
@@ -111,21 +118,79 @@ pub(crate) struct Node {
 
 impl Node {
     pub(crate) fn lamport(&self) -> u64 {
-        self.change.body.lamport
+        self.lamport
     }
 
     pub(crate) fn author(&self) -> MemberId {
-        self.change.body.author
+        self.author
     }
 
     /// Its operations (decoded, when they are kept encoded).
     pub(crate) fn ops(&self) -> Cow<'_, [Op]> {
-        self.change.body.ops.ops()
+        self.ops.ops()
+    }
+
+    /// The last operation counter it uses.
+    pub(crate) fn end_counter(&self) -> u64 {
+        crate::change::end_counter(self.lamport, &self.ops)
     }
 
     /// The canonical order key.
     pub(crate) fn key(&self) -> (u64, ChangeHash) {
-        (self.change.body.lamport, self.change.hash)
+        (self.lamport, self.hash)
+    }
+}
+
+/// A stored change as the encoders read it: its node, and the history that knows its
+/// dependencies' hashes.
+#[derive(Clone, Copy)]
+pub(crate) struct Stored<'a> {
+    history: &'a History,
+    pub(crate) node: &'a Node,
+}
+
+impl ChangeView for Stored<'_> {
+    fn hash(&self) -> ChangeHash {
+        self.node.hash
+    }
+    fn author(&self) -> MemberId {
+        self.node.author
+    }
+    fn seq(&self) -> u64 {
+        self.node.seq
+    }
+    fn lamport(&self) -> u64 {
+        self.node.lamport
+    }
+    fn time(&self) -> i64 {
+        self.node.time
+    }
+    fn deps(&self) -> DepHashes<'_> {
+        DepHashes::Stored(self.history, self.node.deps.iter())
+    }
+    fn seal(&self) -> &Seal {
+        &self.node.seal
+    }
+    fn ops(&self) -> &Ops {
+        &self.node.ops
+    }
+}
+
+impl Stored<'_> {
+    /// The change whole, its operations decoded.
+    pub(crate) fn to_change(self) -> Change {
+        Change {
+            hash: self.node.hash,
+            body: ChangeBody {
+                author: self.node.author,
+                seq: self.node.seq,
+                lamport: self.node.lamport,
+                deps: self.deps().collect(),
+                time: self.node.time,
+                ops: Ops::Decoded(self.node.ops().into_owned()),
+            },
+            seal: self.node.seal.clone(),
+        }
     }
 }
 
@@ -267,7 +332,7 @@ impl History {
         let mut buf = Vec::new();
         for i in self.settled..self.nodes.len() {
             if let Some(node) = self.nodes.get_mut(i) {
-                node.change.body.ops.settle(&mut buf);
+                node.ops.settle(&mut buf);
             }
         }
         self.settled = self.nodes.len();
@@ -277,9 +342,8 @@ impl History {
     pub(crate) fn rollback(&mut self, mark: Mark) {
         while self.nodes.len() > mark.len {
             let Some(node) = self.nodes.pop() else { break };
-            let body = &node.change.body;
-            self.index
-                .remove(&node.change.hash, self.nodes.len() as u32);
+            let body = &node;
+            self.index.remove(&node.hash, self.nodes.len() as u32);
             if let Some(v) = self.by_author.get_mut(&body.author) {
                 v.pop();
                 if v.is_empty() {
@@ -328,9 +392,16 @@ impl History {
         self.nodes.get(i as usize)
     }
 
+    /// The stored change at `i`, as the encoders read it.
+    pub(crate) fn stored(&self, i: u32) -> Option<Stored<'_>> {
+        self.node(i).map(|node| Stored {
+            history: self,
+            node,
+        })
+    }
+
     pub(crate) fn lookup(&self, hash: &ChangeHash) -> Option<u32> {
-        self.index
-            .get(hash, |i| self.node(i).map(|n| n.change.hash))
+        self.index.get(hash, |i| self.node(i).map(|n| n.hash))
     }
 
     pub(crate) fn contains(&self, hash: &ChangeHash) -> bool {
@@ -431,7 +502,7 @@ impl History {
                 return only.auth_clock.clone();
             }
             // One authority change: its clock, with its own sequence number.
-            let (author, seq) = (only.author(), only.change.body.seq);
+            let (author, seq) = (only.author(), only.seq);
             let mut clock = only.auth_clock.to_vec();
             match clock.binary_search_by(|(m, _)| m.cmp(&author)) {
                 Ok(at) => {
@@ -450,8 +521,8 @@ impl History {
                 *e = (*e).max(s);
             }
             if n.authority {
-                let e = clock.entry(n.author()).or_insert(n.change.body.seq);
-                *e = (*e).max(n.change.body.seq);
+                let e = clock.entry(n.author()).or_insert(n.seq);
+                *e = (*e).max(n.seq);
             }
         }
         clock.into_iter().collect::<Vec<_>>().into()
@@ -467,9 +538,9 @@ impl History {
         if !self.forked.contains(&author) {
             // An author's changes form a chain: `a` is in the past of `f` as soon as one of
             // the author's later (or equal) authority changes is.
-            let seq = na.change.body.seq;
+            let seq = na.seq;
             return frontier.iter().filter_map(|&f| self.node(f)).any(|f| {
-                (f.author() == author && f.change.body.seq >= seq)
+                (f.author() == author && f.seq >= seq)
                     || f.auth_clock
                         .binary_search_by_key(&author, |(m, _)| *m)
                         .ok()
@@ -540,7 +611,7 @@ impl History {
     pub(crate) fn next_lamport(&self, deps: &[u32]) -> u64 {
         deps.iter()
             .filter_map(|&d| self.node(d))
-            .map(|n| n.change.body.end_counter().saturating_add(1))
+            .map(|n| n.end_counter().saturating_add(1))
             .max()
             .unwrap_or(1)
     }
@@ -603,7 +674,7 @@ impl History {
         let auth_past = self.auth_frontier_of(&deps);
         let auth_clock = self.auth_clock_of(&deps);
         for &d in &deps {
-            if let Some(hash) = self.node(d).map(|n| n.change.hash) {
+            if let Some(hash) = self.node(d).map(|n| n.hash) {
                 self.heads.remove(&hash);
             }
         }
@@ -640,8 +711,15 @@ impl History {
             .or_default()
             .push(i);
         self.index.insert(change.hash, i);
+        let Change { hash, body, seal } = change;
         self.nodes.push(Node {
-            change,
+            hash,
+            author: body.author,
+            seq: body.seq,
+            lamport: body.lamport,
+            time: body.time,
+            ops: body.ops,
+            seal,
             deps: deps.into(),
             authority,
             auth_past,
@@ -697,12 +775,12 @@ impl History {
                     }
                 }
                 if let Some(n) = self.node(at) {
-                    out.insert(n.change.hash);
+                    out.insert(n.hash);
                 }
                 step *= 2;
             }
             if let Some(n) = self.node(at) {
-                out.insert(n.change.hash);
+                out.insert(n.hash);
             }
         }
         out.into_iter().collect()

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::change::OpList;
+use crate::change::ChangeView;
 use crate::ids::{ChangeHash, GroupId, MemberId, OpId};
 use crate::op::{GroupRole, Op, Role};
 use crate::resolve::IgnoredReason;
@@ -202,8 +202,8 @@ impl Workspace {
     /// A stored change, described.
     pub fn change(&self, hash: &ChangeHash) -> Option<ChangeInfo> {
         let i = self.history.lookup(hash)?;
-        let node = self.history.node(i)?;
-        let body = &node.change.body;
+        let stored = self.history.stored(i)?;
+        let body = stored.node;
         Some(ChangeInfo {
             hash: *hash,
             author: body.author,
@@ -213,8 +213,8 @@ impl Workspace {
                 .timestamp_millis_opt(body.time)
                 .single()
                 .unwrap_or_default(),
-            deps: body.deps.clone(),
-            ops: body.ops.ops().into_owned(),
+            deps: stored.deps().collect(),
+            ops: body.ops().into_owned(),
             status: self.change_status(hash)?,
         })
     }
@@ -224,7 +224,7 @@ impl Workspace {
         self.history
             .canonical_order()
             .into_iter()
-            .filter_map(|i| self.history.node(i).map(|n| n.change.hash))
+            .filter_map(|i| self.history.node(i).map(|n| n.hash))
             .filter_map(|h| self.change(&h))
             .collect()
     }
@@ -239,7 +239,7 @@ impl Workspace {
         self.history
             .missing_from(&known)
             .into_iter()
-            .filter_map(|i| self.history.node(i).map(|n| n.change.hash))
+            .filter_map(|i| self.history.node(i).map(|n| n.hash))
             .collect()
     }
 }

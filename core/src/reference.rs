@@ -170,7 +170,7 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
             let by = g
                 .nodes
                 .get(r as usize)
-                .map(|n| n.change.hash)
+                .map(|n| n.hash)
                 .unwrap_or(ChangeHash::from_bytes([0; 32]));
             for v in victims {
                 revoked.insert(v, IgnoredReason::Revoked { by });
@@ -202,7 +202,7 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
             .filter_map(|&c| {
                 g.nodes
                     .get(c as usize)
-                    .map(|n| (n.change.hash, ignored.get(c as usize).cloned().flatten()))
+                    .map(|n| (n.hash, ignored.get(c as usize).cloned().flatten()))
             })
             .collect();
     }

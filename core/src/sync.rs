@@ -13,6 +13,7 @@ use crate::apply::ApplyReport;
 use crate::change::Change;
 use crate::codec;
 use crate::error::ApplyError;
+use crate::history::Stored;
 use crate::ids::ChangeHash;
 use crate::workspace::Workspace;
 
@@ -129,7 +130,7 @@ impl Workspace {
                 .filter(|&i| {
                     history
                         .node(i)
-                        .is_some_and(|n| !state.sent.contains(&n.change.hash))
+                        .is_some_and(|n| !state.sent.contains(&n.hash))
                 })
                 .collect();
         }
@@ -143,11 +144,7 @@ impl Workspace {
         if state.sent_heads.as_ref() == Some(&heads) && to_send.is_empty() && !answering {
             return None;
         }
-        let changes: Vec<&Change> = to_send
-            .iter()
-            .filter_map(|&i| history.node(i))
-            .map(|n| &n.change)
-            .collect();
+        let changes: Vec<Stored<'_>> = to_send.iter().filter_map(|&i| history.stored(i)).collect();
         let message = codec::encode_sync(
             heads.clone(),
             history.sample(),
@@ -157,7 +154,7 @@ impl Workspace {
         );
         for &i in &to_send {
             if let Some(n) = history.node(i) {
-                state.sent.insert(n.change.hash);
+                state.sent.insert(n.hash);
             }
         }
         state.sent_heads = Some(heads);

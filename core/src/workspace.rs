@@ -310,7 +310,7 @@ impl Workspace {
 
     /// The workspace's id (the hash of its genesis change).
     pub fn id(&self) -> WorkspaceId {
-        let genesis = self.history.node(0).map(|n| n.change.hash);
+        let genesis = self.history.node(0).map(|n| n.hash);
         WorkspaceId::from_bytes(genesis.map(|h| *h.as_bytes()).unwrap_or([0; 32]))
     }
 
