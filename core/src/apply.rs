@@ -409,9 +409,12 @@ impl Workspace {
             return false;
         }
         let past = |x: u32| h.auth_in_past(x, c);
-        let (author, lamport, ops) = (node.author(), node.lamport(), node.ops());
+        let (author, lamport) = (node.author(), node.lamport());
         let verdict = if node.authority {
-            match self.authority.step_all(author, c, lamport, &ops, &past) {
+            match self
+                .authority
+                .step_all(author, c, lamport, node.each_op(), &past)
+            {
                 Ok(applied) => {
                     // A lowered member with changes not in this one's past, or a lost last
                     // owner, needs the full resolution.
@@ -428,10 +431,11 @@ impl Workspace {
                 Err(e) => Err(e),
             }
         } else {
-            self.authority.check_all(author, c, lamport, &ops, &past)
+            self.authority
+                .check_all(author, c, lamport, node.each_op(), &past)
         };
         match verdict {
-            Ok(()) => self.model.apply(author, lamport, &ops),
+            Ok(()) => self.model.apply(author, lamport, node.each_op()),
             Err(e) => {
                 if let Some(slot) = self.ignored.get_mut(c as usize) {
                     *slot = Some(Box::new(IgnoredReason::Unauthorized {
@@ -481,7 +485,7 @@ impl Workspace {
         for &c in stored.iter().filter(|&&c| c >= from) {
             if matches!(self.ignored.get(c as usize), Some(None)) {
                 if let Some(n) = self.history.node(c) {
-                    self.model.apply(n.author(), n.lamport(), &n.ops());
+                    self.model.apply(n.author(), n.lamport(), n.each_op());
                 }
             }
         }
@@ -499,7 +503,7 @@ impl Workspace {
                 .spawn_scoped(s, move || {
                     let mut model = base.clone();
                     for n in stored.iter().filter_map(|&c| history.node(c)) {
-                        model.apply(n.author(), n.lamport(), &n.ops());
+                        model.apply(n.author(), n.lamport(), n.each_op());
                     }
                     model
                 })
@@ -524,7 +528,7 @@ impl Workspace {
         for i in self.history.canonical_order() {
             if matches!(self.ignored.get(i as usize), Some(None)) {
                 if let Some(n) = self.history.node(i) {
-                    model.apply(n.author(), n.lamport(), &n.ops());
+                    model.apply(n.author(), n.lamport(), n.each_op());
                 }
             }
         }

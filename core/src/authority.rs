@@ -5,6 +5,7 @@
 //! past, concurrent assignments coexist, and the effective role is the lowest of them, so a
 //! removal is never undone by a concurrent re-add.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use crate::acl::Acl;
@@ -680,7 +681,7 @@ impl Authority {
         author: MemberId,
         change: u32,
         lamport: u64,
-        ops: &[Op],
+        ops: impl IntoIterator<Item = impl Borrow<Op>>,
         past: &dyn Fn(u32) -> bool,
     ) -> Result<Applied, EditError> {
         let mut touched: Vec<(Scope, MemberId)> = Vec::new();
@@ -693,6 +694,7 @@ impl Authority {
                 op: id,
                 past,
             };
+            let op = op.borrow();
             touched.clear();
             self.touched(author, op, &mut touched);
             for &(scope, member) in &touched {
@@ -742,7 +744,7 @@ impl Authority {
         author: MemberId,
         change: u32,
         lamport: u64,
-        ops: &[Op],
+        ops: impl IntoIterator<Item = impl Borrow<Op>>,
         past: &dyn Fn(u32) -> bool,
     ) -> Result<(), EditError> {
         for (id, op) in with_ids(author, lamport, ops) {
@@ -752,7 +754,7 @@ impl Authority {
                 op: id,
                 past,
             };
-            self.check(&ctx, op)?;
+            self.check(&ctx, op.borrow())?;
         }
         Ok(())
     }
@@ -763,7 +765,7 @@ impl Authority {
         author: MemberId,
         change: u32,
         lamport: u64,
-        ops: &[Op],
+        ops: impl IntoIterator<Item = impl Borrow<Op>>,
         past: &dyn Fn(u32) -> bool,
     ) {
         for (id, op) in with_ids(author, lamport, ops) {
@@ -773,7 +775,7 @@ impl Authority {
                 op: id,
                 past,
             };
-            self.apply(&ctx, op);
+            self.apply(&ctx, op.borrow());
         }
         self.journal.clear();
     }

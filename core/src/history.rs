@@ -11,7 +11,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpList, Ops, Seal};
+use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpIter, OpList, Ops, Seal};
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
@@ -128,6 +128,12 @@ impl Node {
     /// Its operations (decoded, when they are kept encoded).
     pub(crate) fn ops(&self) -> Cow<'_, [Op]> {
         self.ops.ops()
+    }
+
+    /// Its operations one at a time (each decoded as it is read, when they are kept
+    /// encoded: a large change is never decoded whole, which takes several times longer).
+    pub(crate) fn each_op(&self) -> OpIter<'_> {
+        self.ops.each().1
     }
 
     /// The last operation counter it uses.

@@ -1,6 +1,7 @@
 //! The materialised content: everything that is not authority, built only from valid
 //! changes. Every field merges independently of the order changes are applied in.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use crate::crdt::{Authors, OrSet, Register, SmallMap, Stamp, Text};
@@ -108,9 +109,14 @@ pub(crate) struct Model {
 
 impl Model {
     /// Applies the content operations of a valid change.
-    pub(crate) fn apply(&mut self, author: MemberId, lamport: u64, ops: &[Op]) {
+    pub(crate) fn apply(
+        &mut self,
+        author: MemberId,
+        lamport: u64,
+        ops: impl IntoIterator<Item = impl Borrow<Op>>,
+    ) {
         for (at, op) in with_ids(author, lamport, ops) {
-            self.apply_op(author, at, op);
+            self.apply_op(author, at, op.borrow());
         }
     }
 

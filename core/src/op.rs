@@ -1,5 +1,7 @@
 //! Operations: the edits that changes carry.
 
+use std::borrow::Borrow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{GroupId, MemberId, ObjectId, OpId};
@@ -257,17 +259,17 @@ pub(crate) fn text_width(text: &str) -> u64 {
 
 /// The operations of a change with their ids: consecutive from the change's counter, each
 /// taking as many as its width.
-pub(crate) fn with_ids(
+pub(crate) fn with_ids<O: Borrow<Op>>(
     author: MemberId,
     lamport: u64,
-    ops: &[Op],
-) -> impl Iterator<Item = (OpId, &Op)> {
-    ops.iter().scan(lamport, move |next, op| {
+    ops: impl IntoIterator<Item = O>,
+) -> impl Iterator<Item = (OpId, O)> {
+    ops.into_iter().scan(lamport, move |next, op| {
         let id = OpId {
             counter: *next,
             author,
         };
-        *next = next.saturating_add(op.width());
+        *next = next.saturating_add(op.borrow().width());
         Some((id, op))
     })
 }

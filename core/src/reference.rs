@@ -46,7 +46,9 @@ impl Graph<'_> {
                 && self.past(a, c)
                 && matches!(ignored.get(a as usize), Some(None))
             {
-                state.apply_all(n.author(), a, n.lamport(), &n.ops(), &|x| self.past(x, a));
+                state.apply_all(n.author(), a, n.lamport(), n.each_op(), &|x| {
+                    self.past(x, a)
+                });
             }
         }
         Some(state)
@@ -89,7 +91,7 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
             };
             let past = |x: u32| g.past(x, c);
             let seniority = state.seniority(&n.author());
-            match state.step_all(n.author(), c, n.lamport(), &n.ops(), &past) {
+            match state.step_all(n.author(), c, n.lamport(), n.each_op(), &past) {
                 Err(e) => {
                     if let Some(slot) = ignored.get_mut(c as usize) {
                         *slot = Some(IgnoredReason::Unauthorized {
@@ -154,7 +156,7 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
                     let past = |x: u32| g.past(x, c);
                     state.cap(low);
                     if state
-                        .step_all(n.author(), c, n.lamport(), &n.ops(), &past)
+                        .step_all(n.author(), c, n.lamport(), n.each_op(), &past)
                         .is_err()
                     {
                         victims.push(c);

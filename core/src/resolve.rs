@@ -115,7 +115,7 @@ pub(crate) fn state_at(h: &History, c: u32, ignored: &[Verdict]) -> Option<Autho
     );
     for a in ancestors {
         if let Some(n) = h.node(a) {
-            state.apply_all(n.author(), a, n.lamport(), &n.ops(), &|x| {
+            state.apply_all(n.author(), a, n.lamport(), n.each_op(), &|x| {
                 h.auth_in_past(x, a)
             });
         }
@@ -225,7 +225,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         let Some(node) = h.node(c) else { continue };
         let past = |x: u32| h.auth_in_past(x, c);
         let author = node.author();
-        let (lamport, ops) = (node.lamport(), &node.ops());
+        let lamport = node.lamport();
         let revoked_reason = revoked.get(&c);
         if !node.authority {
             if let Some(reason) = revoked_reason {
@@ -234,7 +234,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
                 }
             } else {
                 let state = states.before(h, c, &ignored)?;
-                if let Err(e) = state.check_all(author, c, lamport, ops, &past) {
+                if let Err(e) = state.check_all(author, c, lamport, node.each_op(), &past) {
                     if let Some(slot) = ignored.get_mut(c as usize) {
                         *slot = Some(Box::new(IgnoredReason::Unauthorized {
                             reason: e.to_string(),
@@ -255,7 +255,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
             continue;
         }
         let seniority = state.seniority(&author);
-        match state.step_all(author, c, lamport, ops, &past) {
+        match state.step_all(author, c, lamport, node.each_op(), &past) {
             Err(e) => {
                 if let Some(slot) = ignored.get_mut(c as usize) {
                     *slot = Some(Box::new(IgnoredReason::Unauthorized {
@@ -264,7 +264,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
                 }
             }
             Ok(applied) => {
-                running.apply_all(author, c, lamport, ops, &past);
+                running.apply_all(author, c, lamport, node.each_op(), &past);
                 if !applied.lowerings.is_empty() {
                     lowerings.push((c, seniority, applied.lowerings));
                 }
@@ -321,7 +321,7 @@ fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
                 let past = |x: u32| h.auth_in_past(x, c);
                 state.cap(low);
                 if state
-                    .step_all(node.author(), c, node.lamport(), &node.ops(), &past)
+                    .step_all(node.author(), c, node.lamport(), node.each_op(), &past)
                     .is_err()
                 {
                     victims.push(c);
