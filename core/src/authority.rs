@@ -768,7 +768,20 @@ impl Authority {
         ops: impl IntoIterator<Item = impl Borrow<Op>>,
         past: &dyn Fn(u32) -> bool,
     ) {
-        for (id, op) in with_ids(author, lamport, ops) {
+        self.apply_with_ids(author, change, with_ids(author, lamport, ops), past);
+    }
+
+    /// Applies operations of a change already judged valid, given with their ids: those
+    /// of its operations that are authority operations are enough (the others change
+    /// nothing here).
+    pub(crate) fn apply_with_ids(
+        &mut self,
+        author: MemberId,
+        change: u32,
+        ops: impl IntoIterator<Item = (OpId, impl Borrow<Op>)>,
+        past: &dyn Fn(u32) -> bool,
+    ) {
+        for (id, op) in ops {
             let ctx = Ctx {
                 author,
                 change,

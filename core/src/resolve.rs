@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::authority::{Authority, Lowering, Seniority};
 use crate::history::History;
 use crate::ids::{ChangeHash, MemberId, OpId};
+use crate::op::Op;
 
 /// Why a change that was stored is ignored: it stays in the history but has no effect.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +219,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
     let mut running = genesis_state.clone();
     let mut states = States::new(h, order, genesis_state, g);
     let mut lowerings = Vec::new();
+    let mut kept: Vec<(OpId, Op)> = Vec::new();
     for &c in order {
         if c == g {
             continue;
@@ -255,7 +257,21 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
             continue;
         }
         let seniority = state.seniority(&author);
-        match state.step_all(author, c, lamport, node.each_op(), &past) {
+        // The running state takes the change's authority operations, kept as they are
+        // read (decoding a large change twice would take longer).
+        kept.clear();
+        let mut next = lamport;
+        let ops = node.each_op().inspect(|op| {
+            let id = OpId {
+                counter: next,
+                author,
+            };
+            next = next.saturating_add(op.width());
+            if op.is_authority() {
+                kept.push((id, Op::clone(op)));
+            }
+        });
+        match state.step_all(author, c, lamport, ops, &past) {
             Err(e) => {
                 if let Some(slot) = ignored.get_mut(c as usize) {
                     *slot = Some(Box::new(IgnoredReason::Unauthorized {
@@ -264,7 +280,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
                 }
             }
             Ok(applied) => {
-                running.apply_all(author, c, lamport, node.each_op(), &past);
+                running.apply_with_ids(author, c, kept.drain(..), &past);
                 if !applied.lowerings.is_empty() {
                     lowerings.push((c, seniority, applied.lowerings));
                 }
