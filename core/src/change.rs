@@ -227,7 +227,7 @@ impl<C: ChangeView> ChangeView for &C {
 /// the content and permissions ([`crate::history::History::settle`]), only the encoding
 /// is kept (a third of the size, strings included), decoded again only when the history
 /// is replayed or sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) enum Ops {
     Decoded(Vec<Op>),
     /// Boxed, so that the settled form (every stored change but the newest) does not
@@ -240,6 +240,19 @@ pub(crate) enum Ops {
         width: u64,
     },
 }
+
+/// The same operations, whatever forms they are kept in (an encoding is canonical: equal
+/// operations have equal encodings).
+impl PartialEq for Ops {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.bytes(), other.bytes()) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.ops() == other.ops(),
+        }
+    }
+}
+
+impl Eq for Ops {}
 
 /// Operations decoded and encoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -289,6 +302,15 @@ impl OpList for Ops {
 }
 
 impl Ops {
+    /// Their encoding, if they have one.
+    fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Ops::Decoded(_) => None,
+            Ops::Both(both) => Some(&both.bytes),
+            Ops::Encoded { bytes, .. } => Some(bytes),
+        }
+    }
+
     /// Keeps only the encoding, made in `buf` if there is none yet.
     pub(crate) fn settle(&mut self, buf: &mut Vec<u8>) {
         let bytes = match std::mem::replace(self, Ops::Decoded(Vec::new())) {
@@ -420,9 +442,9 @@ fn hash_body_bytes(body_bytes: &[u8]) -> ChangeHash {
 
 /// The hash of a change from its body's canonical encoding, written into a buffer this
 /// thread keeps (loading rebuilds and hashes every change: a fresh vector per change,
-/// grown a byte at a time, was a good part of it), with the change's operations: decoded
-/// and, as the canonical encoding ends with theirs, encoded.
-fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
+/// grown a byte at a time, was a good part of it), with the change's operations encoded
+/// (the canonical encoding ends with theirs) and, if `keep_decoded`, decoded too.
+fn hash_body(body: ChangeBody, keep_decoded: bool) -> (ChangeHash, ChangeBody<Ops>) {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
@@ -452,7 +474,11 @@ fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
         out
     });
     let body = body.with_ops(|ops| match bytes {
-        Some(bytes) => Ops::Both(Box::new(BothForms { ops, bytes })),
+        Some(bytes) if keep_decoded => Ops::Both(Box::new(BothForms { ops, bytes })),
+        Some(bytes) => Ops::Encoded {
+            bytes,
+            width: crate::op::total_width(&ops),
+        },
         None => Ops::Decoded(ops),
     });
     (hash, body)
@@ -632,13 +658,21 @@ fn in_parallel<T: Sync, U: Send, E: Send>(
 
 impl Change {
     /// Hashes `body` into a change of this copy's member, to be signed when it leaves.
+    /// Its operations are kept encoded only: the member's edits are in the content as
+    /// soon as they are made.
     pub(crate) fn own(body: ChangeBody) -> Self {
-        Change::hashed(body, Seal::Own)
+        let (hash, body) = hash_body(body, false);
+        Change {
+            hash,
+            body,
+            seal: Seal::Own,
+        }
     }
 
-    /// Hashes `body` into a change sealed with `seal`.
+    /// Hashes `body` into a change sealed with `seal`, its operations kept decoded too
+    /// (the content and the permissions take them in next).
     fn hashed(body: ChangeBody, seal: Seal) -> Self {
-        let (hash, body) = hash_body(body);
+        let (hash, body) = hash_body(body, true);
         Change { hash, body, seal }
     }
 }
@@ -886,7 +920,8 @@ mod tests {
         /// Law: a change's hash, encoded into the thread's reused buffer, is the hash of
         /// its encoding made afresh, whatever was encoded before (longer or shorter); the
         /// operations' encoding kept from it is theirs, and settled operations (kept
-        /// encoded only, whether an encoding came with them or not) read back the same.
+        /// encoded only, whether an encoding came with them or not) read back the same
+        /// and compare equal to them in any form.
         #[test]
         fn change_hash_is_the_hash_of_a_fresh_encoding_and_settled_ops_read_back(
             names in proptest::collection::vec("[a-zé🙂]{0,300}", 0..6),
@@ -903,7 +938,16 @@ mod tests {
             };
             let fresh = hash_body_bytes(&body_bytes(&body));
             let ops = body.ops.clone();
-            let (hash, stored) = hash_body(body);
+            let (hash, stored) = hash_body(body.clone(), true);
+            let (again, settled) = hash_body(body, false);
+            proptest::prop_assert_eq!(again, hash);
+            let Ops::Encoded { .. } = &settled.ops else {
+                panic!("an own change keeps decoded operations: {:?}", settled.ops);
+            };
+            proptest::prop_assert_eq!(settled.ops.ops().into_owned(), ops.clone());
+            // Equal operations are equal in any form.
+            proptest::prop_assert_eq!(&settled.ops, &stored.ops);
+            proptest::prop_assert_eq!(&settled.ops, &Ops::Decoded(ops.clone()));
             proptest::prop_assert_eq!(hash, fresh);
             let Ops::Both(both) = &stored.ops else {
                 panic!("hashing kept no encoding: {:?}", stored.ops);
