@@ -443,8 +443,8 @@ fn hash_body_bytes(body_bytes: &[u8]) -> ChangeHash {
 /// The hash of a change from its body's canonical encoding, written into a buffer this
 /// thread keeps (loading rebuilds and hashes every change: a fresh vector per change,
 /// grown a byte at a time, was a good part of it), with the change's operations encoded
-/// (the canonical encoding ends with theirs) and, if `keep_decoded`, decoded too.
-fn hash_body(body: ChangeBody, keep_decoded: bool) -> (ChangeHash, ChangeBody<Ops>) {
+/// (the canonical encoding ends with theirs) and decoded.
+fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
@@ -474,11 +474,7 @@ fn hash_body(body: ChangeBody, keep_decoded: bool) -> (ChangeHash, ChangeBody<Op
         out
     });
     let body = body.with_ops(|ops| match bytes {
-        Some(bytes) if keep_decoded => Ops::Both(Box::new(BothForms { ops, bytes })),
-        Some(bytes) => Ops::Encoded {
-            bytes,
-            width: crate::op::total_width(&ops),
-        },
+        Some(bytes) => Ops::Both(Box::new(BothForms { ops, bytes })),
         None => Ops::Decoded(ops),
     });
     (hash, body)
@@ -658,21 +654,14 @@ fn in_parallel<T: Sync, U: Send, E: Send>(
 
 impl Change {
     /// Hashes `body` into a change of this copy's member, to be signed when it leaves.
-    /// Its operations are kept encoded only: the member's edits are in the content as
-    /// soon as they are made.
     pub(crate) fn own(body: ChangeBody) -> Self {
-        let (hash, body) = hash_body(body, false);
-        Change {
-            hash,
-            body,
-            seal: Seal::Own,
-        }
+        Change::hashed(body, Seal::Own)
     }
 
     /// Hashes `body` into a change sealed with `seal`, its operations kept decoded too
-    /// (the content and the permissions take them in next).
+    /// (storing the change reads them, and the content and permissions take them in).
     fn hashed(body: ChangeBody, seal: Seal) -> Self {
-        let (hash, body) = hash_body(body, true);
+        let (hash, body) = hash_body(body);
         Change { hash, body, seal }
     }
 }
@@ -938,16 +927,7 @@ mod tests {
             };
             let fresh = hash_body_bytes(&body_bytes(&body));
             let ops = body.ops.clone();
-            let (hash, stored) = hash_body(body.clone(), true);
-            let (again, settled) = hash_body(body, false);
-            proptest::prop_assert_eq!(again, hash);
-            let Ops::Encoded { .. } = &settled.ops else {
-                panic!("an own change keeps decoded operations: {:?}", settled.ops);
-            };
-            proptest::prop_assert_eq!(settled.ops.ops().into_owned(), ops.clone());
-            // Equal operations are equal in any form.
-            proptest::prop_assert_eq!(&settled.ops, &stored.ops);
-            proptest::prop_assert_eq!(&settled.ops, &Ops::Decoded(ops.clone()));
+            let (hash, stored) = hash_body(body);
             proptest::prop_assert_eq!(hash, fresh);
             let Ops::Both(both) = &stored.ops else {
                 panic!("hashing kept no encoding: {:?}", stored.ops);
@@ -962,6 +942,9 @@ mod tests {
                 proptest::prop_assert!(encoded, "settled operations stay decoded");
                 proptest::prop_assert_eq!(settled.ops().into_owned(), ops.clone());
                 proptest::prop_assert_eq!(settled.width(), crate::op::total_width(&ops));
+                // Equal operations are equal in any form.
+                proptest::prop_assert_eq!(&settled, &stored.ops);
+                proptest::prop_assert_eq!(&settled, &Ops::Decoded(ops.clone()));
             }
         }
     }
