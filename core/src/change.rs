@@ -195,33 +195,6 @@ impl ChangeView for Change {
     }
 }
 
-impl<C: ChangeView> ChangeView for &C {
-    fn hash(&self) -> ChangeHash {
-        (**self).hash()
-    }
-    fn author(&self) -> MemberId {
-        (**self).author()
-    }
-    fn seq(&self) -> u64 {
-        (**self).seq()
-    }
-    fn lamport(&self) -> u64 {
-        (**self).lamport()
-    }
-    fn time(&self) -> i64 {
-        (**self).time()
-    }
-    fn deps(&self) -> DepHashes<'_> {
-        (**self).deps()
-    }
-    fn seal(&self) -> &Seal {
-        (**self).seal()
-    }
-    fn ops(&self) -> &Ops {
-        (**self).ops()
-    }
-}
-
 /// The operations of a change past its hashing. A change arrives with its operations
 /// decoded and, when hashing it encoded them, also encoded; once stored and taken in by
 /// the content and permissions ([`crate::history::History::settle`]), only the encoding
@@ -393,7 +366,8 @@ struct Wire<'a> {
 
 /// A decoded, hashed change and its seal. Signatures are checked before a `Change` exists
 /// ([`Change::decode_all`], [`Change::check_all`]); a `Change` never holds a forged one.
-/// Its canonical bytes are not kept: they are rebuilt from the body when needed.
+/// Its canonical bytes are not kept whole: its operations keep theirs (the tail of the
+/// canonical bytes, see [`Ops`]); the rest is rebuilt from the body when needed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Change {
     pub(crate) hash: ChangeHash,
@@ -997,8 +971,7 @@ mod tests {
         changes: &[Change],
         seals: &[Seal],
     ) -> Result<Vec<Change>, (ChangeHash, Rejection)> {
-        let refs: Vec<&Change> = changes.iter().collect();
-        let bytes = crate::compact::encode(&refs, seals);
+        let bytes = crate::compact::encode(changes, seals);
         let read = crate::compact::decode(&bytes, false).map_err(|_| {
             (
                 ChangeHash::from_bytes([0; 32]),
@@ -1018,13 +991,12 @@ mod tests {
         );
         let mut changes = chain(&alice, 5, ChangeHash::from_bytes([1; 32]), &bob);
         changes[5].seal = Seal::Signed(Box::new(changes[5].sign(&bob)));
-        let refs: Vec<&Change> = changes.iter().collect();
-        let seals = outgoing(&refs, &alice);
+        let seals = outgoing(&changes, &alice);
         let signed: Vec<bool> = seals.iter().map(|s| matches!(s, Seal::Signed(_))).collect();
         // Bob's change, after Alice's, does not vouch for hers.
         assert_eq!(signed, [false, false, false, false, true, true]);
         let alice_only = &changes[..5];
-        let seals = outgoing(&alice_only.iter().collect::<Vec<_>>(), &alice);
+        let seals = outgoing(alice_only, &alice);
         let read = round_trip(alice_only, &seals).unwrap();
         for (i, c) in read.iter().enumerate() {
             assert_eq!(c.hash, alice_only[i].hash);

@@ -1091,9 +1091,8 @@ mod tests {
 
     /// Encodes changes with the seals they leave a copy with.
     fn encode_all(changes: &[Change]) -> Vec<u8> {
-        let refs: Vec<&Change> = changes.iter().collect();
-        let seals = outgoing(&refs, &Identity::from_secret_bytes([0; 32]));
-        encode(&refs, &seals)
+        let seals = outgoing(changes, &Identity::from_secret_bytes([0; 32]));
+        encode(changes, &seals)
     }
 
     proptest! {
@@ -1104,9 +1103,8 @@ mod tests {
         #[test]
         fn compact_form_rebuilds_every_change_byte_for_byte(drafts in drafts()) {
             let changes = seal(drafts);
-            let refs: Vec<&Change> = changes.iter().collect();
-            let seals = outgoing(&refs, &Identity::from_secret_bytes([0; 32]));
-            let encoded = encode(&refs, &seals);
+            let seals = outgoing(&changes, &Identity::from_secret_bytes([0; 32]));
+            let encoded = encode(&changes, &seals);
             let decoded = decode(&encoded, false);
             prop_assert!(decoded.is_ok());
             let rebuilt = decoded.unwrap_or_default();
