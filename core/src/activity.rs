@@ -279,11 +279,11 @@ impl Workspace {
                 .timestamp_millis_opt(body.time)
                 .single()
                 .unwrap_or_default();
-            for (at, op) in with_ids(body.author, body.lamport, body.each_op()) {
+            for (at, op) in with_ids(body.author(), body.lamport, body.each_op()) {
                 if let Some((subject, field, summary)) = describe(&op, at) {
                     out.push(HistoryEntry {
                         change: node.hash,
-                        author: body.author,
+                        author: body.author(),
                         time,
                         subject,
                         field,

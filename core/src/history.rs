@@ -44,6 +44,26 @@ impl std::ops::Deref for Deps {
     }
 }
 
+/// The authority changes a stored change has in its past, a set most changes share with
+/// their predecessor: a single one inline (after an authority change, the usual case),
+/// more behind a shared pointer.
+#[derive(Clone, Debug)]
+pub(crate) enum Frontier {
+    One(u32),
+    Shared(Arc<[u32]>),
+}
+
+impl std::ops::Deref for Frontier {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        match self {
+            Frontier::One(one) => std::slice::from_ref(one),
+            Frontier::Shared(all) => all,
+        }
+    }
+}
+
 /// Stored changes by hash: by the first 8 bytes of the hash (a quarter of the room of
 /// whole hashes). A change whose first 8 bytes repeat those of a stored one (made on
 /// purpose, that takes some 2^32 attempts) is kept apart, by whole hash.
@@ -101,7 +121,8 @@ impl Index {
 #[derive(Debug)]
 pub(crate) struct Node {
     pub(crate) hash: ChangeHash,
-    pub(crate) author: MemberId,
+    /// Shared with the author's other changes ([`History`]'s `authors`).
+    author: Arc<MemberId>,
     pub(crate) seq: u64,
     pub(crate) lamport: u64,
     pub(crate) time: i64,
@@ -110,7 +131,7 @@ pub(crate) struct Node {
     pub(crate) deps: Deps,
     pub(crate) authority: bool,
     /// The maximal authority changes strictly in this change's causal past.
-    pub(crate) auth_past: Arc<[u32]>,
+    pub(crate) auth_past: Frontier,
     /// For each author of authority changes, the highest sequence number of their
     /// authority changes strictly in this change's causal past, sorted by author.
     pub(crate) auth_clock: Arc<[(MemberId, u64)]>,
@@ -122,7 +143,7 @@ impl Node {
     }
 
     pub(crate) fn author(&self) -> MemberId {
-        self.author
+        *self.author
     }
 
     /// Its operations (decoded, when they are kept encoded).
@@ -160,7 +181,7 @@ impl ChangeView for Stored<'_> {
         self.node.hash
     }
     fn author(&self) -> MemberId {
-        self.node.author
+        self.node.author()
     }
     fn seq(&self) -> u64 {
         self.node.seq
@@ -188,7 +209,7 @@ impl Stored<'_> {
         Change {
             hash: self.node.hash,
             body: ChangeBody {
-                author: self.node.author,
+                author: self.node.author(),
                 seq: self.node.seq,
                 lamport: self.node.lamport,
                 deps: self.deps().collect(),
@@ -300,6 +321,8 @@ pub(crate) struct History {
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
     by_author: BTreeMap<MemberId, Vec<u32>>,
+    /// Every author of a stored change, held once for all their changes.
+    authors: BTreeMap<MemberId, Arc<MemberId>>,
     /// By author, the first change stored with each sequence number (1, 2, ...): each
     /// change's previous one is in its past, so these are stored in sequence order.
     by_seq: BTreeMap<MemberId, Vec<u32>>,
@@ -349,27 +372,28 @@ impl History {
         while self.nodes.len() > mark.len {
             let Some(node) = self.nodes.pop() else { break };
             let body = &node;
+            let author = node.author();
             self.index.remove(&node.hash, self.nodes.len() as u32);
-            if let Some(v) = self.by_author.get_mut(&body.author) {
+            if let Some(v) = self.by_author.get_mut(&author) {
                 v.pop();
                 if v.is_empty() {
-                    self.by_author.remove(&body.author);
+                    self.by_author.remove(&author);
                 }
             }
             let popped = self.nodes.len() as u32;
-            let key = (body.author, body.seq);
+            let key = (author, body.seq);
             if let Some(v) = self.forks.get_mut(&key) {
                 v.retain(|&i| i != popped);
                 if v.is_empty() {
                     self.forks.remove(&key);
                 }
             }
-            if let Some(v) = self.by_seq.get_mut(&body.author) {
+            if let Some(v) = self.by_seq.get_mut(&author) {
                 if v.last() == Some(&popped) {
                     v.pop();
                 }
                 if v.is_empty() {
-                    self.by_seq.remove(&body.author);
+                    self.by_seq.remove(&author);
                 }
             }
             for op in body.ops.ops().iter() {
@@ -471,9 +495,9 @@ impl History {
     }
 
     /// The authority frontier a change with these dependencies has in its past.
-    fn auth_frontier_of(&self, deps: &[u32]) -> Arc<[u32]> {
+    fn auth_frontier_of(&self, deps: &[u32]) -> Frontier {
         let mut parts: Vec<u32> = Vec::new();
-        let mut first: Option<&Arc<[u32]>> = None;
+        let mut first: Option<&Frontier> = None;
         for &d in deps {
             let Some(node) = self.node(d) else { continue };
             if node.authority {
@@ -497,7 +521,10 @@ impl History {
             .copied()
             .filter(|&a| !parts.iter().any(|&b| b != a && self.auth_reaches(a, &[b])))
             .collect();
-        reduced.into()
+        match reduced.as_slice() {
+            [one] => Frontier::One(*one),
+            _ => Frontier::Shared(reduced.into()),
+        }
     }
 
     /// The authority clock of a change with these dependencies.
@@ -718,9 +745,14 @@ impl History {
             .push(i);
         self.index.insert(change.hash, i);
         let Change { hash, body, seal } = change;
+        let author = self
+            .authors
+            .entry(body.author)
+            .or_insert_with(|| Arc::new(body.author))
+            .clone();
         self.nodes.push(Node {
             hash,
-            author: body.author,
+            author,
             seq: body.seq,
             lamport: body.lamport,
             time: body.time,

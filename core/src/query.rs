@@ -206,7 +206,7 @@ impl Workspace {
         let body = stored.node;
         Some(ChangeInfo {
             hash: *hash,
-            author: body.author,
+            author: body.author(),
             seq: body.seq,
             lamport: body.lamport,
             time: Utc
