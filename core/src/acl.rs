@@ -6,6 +6,7 @@
 //! unsharing are authority operations, so they are resolved like roles.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::authority::{deny, Authority, Ctx, Undo};
 use crate::error::EditError;
@@ -18,15 +19,15 @@ use crate::op::{GroupRole, Op, Role};
 pub(crate) struct Acl {
     pub(crate) kind: ObjectKind,
     pub(crate) parent: Option<ObjectId>,
-    /// The author of the creation.
-    creator: MemberId,
+    /// The author of the creation (shared: [`Authority`]'s `creators`).
+    creator: Arc<MemberId>,
     /// For each group, the changes whose shares are live (add-wins).
     shares: BTreeMap<GroupId, Vec<u32>>,
 }
 
 impl Acl {
     pub(crate) fn creator(&self) -> MemberId {
-        self.creator
+        *self.creator
     }
 
     pub(crate) fn groups(&self) -> impl Iterator<Item = GroupId> + '_ {
@@ -350,10 +351,11 @@ impl Authority {
                     id,
                     self.objects.get(&id).cloned().map(Box::new),
                 ));
+                let creator = self.creators.get(ctx.op.author);
                 self.objects.entry(id).or_insert_with(|| Acl {
                     kind: *kind,
                     parent: *parent,
-                    creator: ctx.op.author,
+                    creator,
                     shares: groups.iter().map(|g| (*g, vec![ctx.change])).collect(),
                 });
             }

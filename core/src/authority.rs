@@ -124,6 +124,8 @@ pub(crate) struct Authority {
     /// Who may write each object: its kind, creator, parent and groups. Only ever looked
     /// up by id (never iterated), so a hash map decides nothing by its order.
     pub(crate) objects: foldhash::HashMap<ObjectId, Acl>,
+    /// The creators of the objects, each held once for all their objects.
+    pub(crate) creators: crate::crdt::Authors,
     /// While applying a change: the previous values of what it touched.
     pub(crate) journal: Vec<Undo>,
     /// Role overrides used to ask "would this still be allowed with a lower role?".
@@ -169,6 +171,7 @@ impl Authority {
             groups: BTreeMap::new(),
             group_roles: BTreeMap::new(),
             objects: foldhash::HashMap::default(),
+            creators: crate::crdt::Authors::default(),
             journal: Vec::new(),
             overrides: Vec::new(),
         }

@@ -44,15 +44,18 @@ impl Stamp {
 pub(crate) struct Authors(foldhash::HashMap<MemberId, Arc<MemberId>>);
 
 impl Authors {
+    /// `member`, held once.
+    pub(crate) fn get(&mut self, member: MemberId) -> Arc<MemberId> {
+        self.0
+            .entry(member)
+            .or_insert_with(|| Arc::new(member))
+            .clone()
+    }
+
     pub(crate) fn stamp(&mut self, id: OpId) -> Stamp {
-        let author = self
-            .0
-            .entry(id.author)
-            .or_insert_with(|| Arc::new(id.author))
-            .clone();
         Stamp {
             counter: id.counter,
-            author,
+            author: self.get(id.author),
         }
     }
 }
