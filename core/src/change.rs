@@ -46,27 +46,9 @@ pub(crate) struct ChangeBody<O = Vec<Op>> {
     pub(crate) ops: O,
 }
 
-/// The operations of a change, whatever form they are kept in.
-pub(crate) trait OpList {
-    /// The operations, decoded if they are kept encoded.
-    fn ops(&self) -> Cow<'_, [Op]>;
-    /// How many operation counters they use ([`crate::op::total_width`]).
-    fn width(&self) -> u64;
-    /// The operations one at a time (each decoded as it is read, if they are kept
-    /// encoded, so that a large change is never decoded whole), with their number.
-    fn each(&self) -> (usize, OpIter<'_>) {
-        // The default for those kept decoded.
-        match self.ops() {
-            Cow::Borrowed(ops) => (ops.len(), OpIter::Decoded(ops.iter())),
-            Cow::Owned(ops) => (ops.len(), OpIter::Owned(ops.into_iter())),
-        }
-    }
-}
-
-/// The operations of a change one at a time: see [`OpList::each`].
+/// The operations of a change one at a time: see [`Ops::each`].
 pub(crate) enum OpIter<'a> {
     Decoded(std::slice::Iter<'a, Op>),
-    Owned(std::vec::IntoIter<Op>),
     Encoded { rest: &'a [u8], left: usize },
 }
 
@@ -76,7 +58,6 @@ impl<'a> Iterator for OpIter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             OpIter::Decoded(ops) => ops.next().map(Cow::Borrowed),
-            OpIter::Owned(ops) => ops.next().map(Cow::Owned),
             OpIter::Encoded { rest, left } => {
                 *left = left.checked_sub(1)?;
                 match postcard::take_from_bytes::<Op>(rest) {
@@ -96,17 +77,7 @@ impl<'a> Iterator for OpIter<'a> {
     }
 }
 
-impl OpList for Vec<Op> {
-    fn ops(&self) -> Cow<'_, [Op]> {
-        Cow::Borrowed(self)
-    }
-
-    fn width(&self) -> u64 {
-        crate::op::total_width(self)
-    }
-}
-
-impl<O: OpList> ChangeBody<O> {
+impl ChangeBody<Ops> {
     /// The last operation counter this change uses.
     pub(crate) fn end_counter(&self) -> u64 {
         end_counter(self.lamport, &self.ops)
@@ -114,7 +85,7 @@ impl<O: OpList> ChangeBody<O> {
 }
 
 /// The last operation counter a change with this counter and these operations uses.
-pub(crate) fn end_counter(lamport: u64, ops: &impl OpList) -> u64 {
+pub(crate) fn end_counter(lamport: u64, ops: &Ops) -> u64 {
     lamport.saturating_add(ops.width().max(1) - 1)
 }
 
@@ -235,8 +206,9 @@ pub(crate) struct BothForms {
     bytes: Box<[u8]>,
 }
 
-impl OpList for Ops {
-    fn ops(&self) -> Cow<'_, [Op]> {
+impl Ops {
+    /// The operations, decoded if they are kept encoded.
+    pub(crate) fn ops(&self) -> Cow<'_, [Op]> {
         match self {
             Ops::Decoded(ops) => Cow::Borrowed(ops),
             Ops::Both(both) => Cow::Borrowed(&both.ops),
@@ -251,7 +223,8 @@ impl OpList for Ops {
         }
     }
 
-    fn width(&self) -> u64 {
+    /// How many operation counters they use ([`crate::op::total_width`]).
+    pub(crate) fn width(&self) -> u64 {
         match self {
             Ops::Decoded(ops) => crate::op::total_width(ops),
             Ops::Both(both) => crate::op::total_width(&both.ops),
@@ -259,7 +232,9 @@ impl OpList for Ops {
         }
     }
 
-    fn each(&self) -> (usize, OpIter<'_>) {
+    /// The operations one at a time (each decoded as it is read, if they are kept
+    /// encoded, so that a large change is never decoded whole), with their number.
+    pub(crate) fn each(&self) -> (usize, OpIter<'_>) {
         match self {
             Ops::Decoded(ops) => (ops.len(), OpIter::Decoded(ops.iter())),
             Ops::Both(both) => (both.ops.len(), OpIter::Decoded(both.ops.iter())),
@@ -272,9 +247,7 @@ impl OpList for Ops {
             },
         }
     }
-}
 
-impl Ops {
     /// Their encoding, if they have one.
     fn bytes(&self) -> Option<&[u8]> {
         match self {

@@ -34,7 +34,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
 use serde::Deserialize;
 
-use crate::change::{ChangeBody, ChangeView, OpList, Received, Seal, Unchecked};
+use crate::change::{ChangeBody, ChangeView, Received, Seal, Unchecked};
 use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId};
 use crate::op::Op;
 

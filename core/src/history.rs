@@ -11,7 +11,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpIter, OpList, Ops, Seal};
+use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpIter, Ops, Seal};
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
