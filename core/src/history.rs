@@ -16,53 +16,41 @@ use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
 
-/// The dependencies of a stored change, by index: almost every change has exactly one
-/// (the change before it), kept inline; a genesis has none, a merge several.
-#[derive(Debug)]
-pub(crate) enum Deps {
+/// A few stored changes by index, the one case almost every stored change has kept
+/// inline, more behind `S` (a box, or a pointer several changes share).
+#[derive(Clone, Debug)]
+pub(crate) enum Indices<S> {
     One(u32),
-    Other(Box<[u32]>),
+    Other(S),
 }
 
-impl From<Vec<u32>> for Deps {
-    fn from(deps: Vec<u32>) -> Self {
-        match deps.as_slice() {
-            [one] => Deps::One(*one),
-            _ => Deps::Other(deps.into_boxed_slice()),
-        }
-    }
-}
-
-impl std::ops::Deref for Deps {
+impl<S: std::ops::Deref<Target = [u32]>> std::ops::Deref for Indices<S> {
     type Target = [u32];
 
     fn deref(&self) -> &[u32] {
         match self {
-            Deps::One(one) => std::slice::from_ref(one),
-            Deps::Other(deps) => deps,
+            Indices::One(one) => std::slice::from_ref(one),
+            Indices::Other(all) => all,
         }
     }
 }
+
+impl<S: From<Vec<u32>>> From<Vec<u32>> for Indices<S> {
+    fn from(indices: Vec<u32>) -> Self {
+        match indices.as_slice() {
+            [one] => Indices::One(*one),
+            _ => Indices::Other(indices.into()),
+        }
+    }
+}
+
+/// The dependencies of a stored change: almost every change has exactly one (the change
+/// before it); a genesis has none, a merge several.
+pub(crate) type Deps = Indices<Box<[u32]>>;
 
 /// The authority changes a stored change has in its past, a set most changes share with
-/// their predecessor: a single one inline (after an authority change, the usual case),
-/// more behind a shared pointer.
-#[derive(Clone, Debug)]
-pub(crate) enum Frontier {
-    One(u32),
-    Shared(Arc<[u32]>),
-}
-
-impl std::ops::Deref for Frontier {
-    type Target = [u32];
-
-    fn deref(&self) -> &[u32] {
-        match self {
-            Frontier::One(one) => std::slice::from_ref(one),
-            Frontier::Shared(all) => all,
-        }
-    }
-}
+/// their predecessor: a single one (after an authority change, the usual case) inline.
+pub(crate) type Frontier = Indices<Arc<[u32]>>;
 
 /// Stored changes by hash: by the first 8 bytes of the hash (a quarter of the room of
 /// whole hashes). A change whose first 8 bytes repeat those of a stored one (made on
@@ -521,10 +509,7 @@ impl History {
             .copied()
             .filter(|&a| !parts.iter().any(|&b| b != a && self.auth_reaches(a, &[b])))
             .collect();
-        match reduced.as_slice() {
-            [one] => Frontier::One(*one),
-            _ => Frontier::Shared(reduced.into()),
-        }
+        reduced.into()
     }
 
     /// The authority clock of a change with these dependencies.
