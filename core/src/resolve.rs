@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::authority::{Authority, Lowering, Seniority};
 use crate::history::History;
 use crate::ids::{ChangeHash, MemberId, OpId};
-use crate::op::Op;
+use crate::op::{with_ids, Op};
 
 /// Why a change that was stored is ignored: it stays in the history but has no effect.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -260,16 +260,11 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         // The running state takes the change's authority operations, kept as they are
         // read (decoding a large change twice would take longer).
         kept.clear();
-        let mut next = lamport;
-        let ops = node.each_op().inspect(|op| {
-            let id = OpId {
-                counter: next,
-                author,
-            };
-            next = next.saturating_add(op.width());
+        let ops = with_ids(author, lamport, node.each_op()).map(|(id, op)| {
             if op.is_authority() {
-                kept.push((id, Op::clone(op)));
+                kept.push((id, Op::clone(&op)));
             }
+            op
         });
         match state.step_all(author, c, lamport, ops, &past) {
             Err(e) => {
