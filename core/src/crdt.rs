@@ -39,7 +39,8 @@ impl Stamp {
     }
 }
 
-/// The authors of the content's operation ids, each held once.
+/// Member ids held once each, shared by everything that names them (the authors of the
+/// content's operation ids, of stored changes, the creators of objects).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Authors(foldhash::HashMap<MemberId, Arc<MemberId>>);
 

@@ -310,7 +310,7 @@ pub(crate) struct History {
     auth_heads: Vec<u32>,
     by_author: BTreeMap<MemberId, Vec<u32>>,
     /// Every author of a stored change, held once for all their changes.
-    authors: BTreeMap<MemberId, Arc<MemberId>>,
+    authors: crate::crdt::Authors,
     /// By author, the first change stored with each sequence number (1, 2, ...): each
     /// change's previous one is in its past, so these are stored in sequence order.
     by_seq: BTreeMap<MemberId, Vec<u32>>,
@@ -730,11 +730,7 @@ impl History {
             .push(i);
         self.index.insert(change.hash, i);
         let Change { hash, body, seal } = change;
-        let author = self
-            .authors
-            .entry(body.author)
-            .or_insert_with(|| Arc::new(body.author))
-            .clone();
+        let author = self.authors.get(body.author);
         self.nodes.push(Node {
             hash,
             author,
