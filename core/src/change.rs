@@ -431,7 +431,7 @@ fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
 const SCRATCH_KEPT: usize = 1 << 16;
 
 /// A postcard output appending to a vector it borrows.
-pub(crate) struct Extend<'a>(pub(crate) &'a mut Vec<u8>);
+struct Extend<'a>(&'a mut Vec<u8>);
 
 impl postcard::ser_flavors::Flavor for Extend<'_> {
     type Output = ();
