@@ -865,24 +865,10 @@ mod tests {
     use crate::change::{outgoing, Change};
     use crate::identity::Identity;
     use crate::ids::OpId;
-    use crate::object::{
-        Attendee, AttendeeRole, ContactKind, EntryStatus, EventKind, EventStatus, Field, Instant,
-        ObjectKind, Party, Value,
-    };
+    use crate::object::{Field, ObjectKind, Value};
     use crate::op::{GroupRole, GroupUpdate, Role};
+    use crate::strategies::{member, object, text, value};
 
-    // Small pools, so ids repeat (back references) as well as appear fresh.
-    fn member() -> impl Strategy<Value = MemberId> {
-        (0u8..4).prop_map(|n| Identity::from_secret_bytes([n; 32]).member_id())
-    }
-    fn object() -> impl Strategy<Value = ObjectId> {
-        (0u8..6, 0u64..6).prop_map(|(n, c)| {
-            ObjectId::derive(OpId {
-                counter: c,
-                author: Identity::from_secret_bytes([n % 4; 32]).member_id(),
-            })
-        })
-    }
     fn group() -> impl Strategy<Value = GroupId> {
         (0u8..4, 0u64..6).prop_map(|(n, c)| {
             GroupId::derive(OpId {
@@ -894,43 +880,12 @@ mod tests {
     fn op_id() -> impl Strategy<Value = OpId> {
         (any::<u64>(), member()).prop_map(|(counter, author)| OpId { counter, author })
     }
-    fn text() -> impl Strategy<Value = String> {
-        prop_oneof![Just(String::new()), "[a-zé🙂 ]{0,12}"]
-    }
     fn field() -> impl Strategy<Value = Field> {
         prop_oneof![
             Just(Field::DisplayName),
             Just(Field::Title),
             Just(Field::Contacts),
             text().prop_map(Field::Custom),
-        ]
-    }
-    fn value() -> impl Strategy<Value = Value> {
-        prop_oneof![
-            Just(Value::Null),
-            text().prop_map(Value::Text),
-            any::<bool>().prop_map(Value::Bool),
-            member().prop_map(Value::Member),
-            object().prop_map(Value::Object),
-            (any::<i64>(), any::<i32>()).prop_map(|(millis, offset_seconds)| {
-                Value::Instant(Instant {
-                    millis,
-                    offset_seconds,
-                })
-            }),
-            text().prop_map(|t| Value::ContactKind(ContactKind::Other(t))),
-            Just(Value::ContactKind(ContactKind::Investor)),
-            Just(Value::EventKind(EventKind::Meeting)),
-            Just(Value::EventStatus(EventStatus::Done)),
-            Just(Value::EntryStatus(EntryStatus::Draft)),
-            (prop_oneof![
-                member().prop_map(Party::Member),
-                object().prop_map(Party::Contact)
-            ])
-            .prop_map(|party| Value::Attendee(Attendee {
-                party,
-                role: AttendeeRole::Chair
-            })),
         ]
     }
 

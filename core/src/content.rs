@@ -226,7 +226,7 @@ impl Workspace {
 
     /// The value of a single-valued field.
     pub fn field(&self, object: &ObjectId, field: &Field) -> Option<Value> {
-        self.object(object).and_then(|o| o.get(field)).cloned()
+        self.object(object).and_then(|o| o.get(field))
     }
 
     /// Every value a single-valued field holds: more than one when concurrent writes have
@@ -248,7 +248,12 @@ impl Workspace {
     pub fn conflicts(&self, object: &ObjectId, field: &Field) -> Vec<(OpId, Value)> {
         self.object(object)
             .and_then(|o| o.registers.get(field))
-            .map(|r| r.all().iter().map(|(at, v)| (at.id(), v.clone())).collect())
+            .map(|r| {
+                r.all()
+                    .iter()
+                    .map(|(at, v)| (at.id(), v.to_value()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

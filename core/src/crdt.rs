@@ -6,8 +6,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::ids::{MemberId, OpId};
-use crate::object::Value;
+use crate::ids::{MemberId, ObjectId, OpId};
+use crate::object::{Attendee, ContactKind, EntryStatus, EventKind, EventStatus, Instant, Value};
 
 /// An operation id as the content keeps it: its author is shared with the other ids of
 /// that author ([`Authors`]), so it takes 16 bytes instead of 40 (a workspace keeps one
@@ -61,11 +61,145 @@ impl Authors {
     }
 }
 
+/// A value as the content keeps it: 24 bytes where a [`Value`] takes 40 (a workspace
+/// keeps one for every field of every object). Text keeps no spare capacity; the values
+/// that hold a member id or a free label, rare, are boxed. Compared like the [`Value`] it
+/// stands for ([`Val::view`]), so sets and registers order their values as before.
+#[derive(Clone, Debug)]
+pub(crate) enum Val {
+    Null,
+    Text(Box<str>),
+    Bool(bool),
+    Object(ObjectId),
+    Instant(Instant),
+    EventKind(EventKind),
+    EventStatus(EventStatus),
+    EntryStatus(EntryStatus),
+    /// A member, a contact kind or an attendee.
+    Boxed(Box<Value>),
+}
+
+/// A [`Value`] or a [`Val`] seen the same way, to compare them: the variants of
+/// [`Value`], in its order, so that the derived order is [`Value`]'s.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ValueRef<'a> {
+    Null,
+    Text(&'a str),
+    Bool(bool),
+    Member(&'a MemberId),
+    Object(&'a ObjectId),
+    Instant(&'a Instant),
+    ContactKind(&'a ContactKind),
+    EventKind(EventKind),
+    EventStatus(EventStatus),
+    EntryStatus(EntryStatus),
+    Attendee(&'a Attendee),
+}
+
+impl<'a> From<&'a Value> for ValueRef<'a> {
+    fn from(v: &'a Value) -> Self {
+        match v {
+            Value::Null => ValueRef::Null,
+            Value::Text(t) => ValueRef::Text(t),
+            Value::Bool(b) => ValueRef::Bool(*b),
+            Value::Member(m) => ValueRef::Member(m),
+            Value::Object(o) => ValueRef::Object(o),
+            Value::Instant(i) => ValueRef::Instant(i),
+            Value::ContactKind(k) => ValueRef::ContactKind(k),
+            Value::EventKind(k) => ValueRef::EventKind(*k),
+            Value::EventStatus(s) => ValueRef::EventStatus(*s),
+            Value::EntryStatus(s) => ValueRef::EntryStatus(*s),
+            Value::Attendee(a) => ValueRef::Attendee(a),
+        }
+    }
+}
+
+impl Val {
+    /// The value this stands for, borrowed.
+    pub(crate) fn view(&self) -> ValueRef<'_> {
+        match self {
+            Val::Null => ValueRef::Null,
+            Val::Text(t) => ValueRef::Text(t),
+            Val::Bool(b) => ValueRef::Bool(*b),
+            Val::Object(o) => ValueRef::Object(o),
+            Val::Instant(i) => ValueRef::Instant(i),
+            Val::EventKind(k) => ValueRef::EventKind(*k),
+            Val::EventStatus(s) => ValueRef::EventStatus(*s),
+            Val::EntryStatus(s) => ValueRef::EntryStatus(*s),
+            Val::Boxed(v) => ValueRef::from(&**v),
+        }
+    }
+
+    /// The value this stands for.
+    pub(crate) fn to_value(&self) -> Value {
+        match self {
+            Val::Null => Value::Null,
+            Val::Text(t) => Value::Text(t.to_string()),
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Object(o) => Value::Object(*o),
+            Val::Instant(i) => Value::Instant(*i),
+            Val::EventKind(k) => Value::EventKind(*k),
+            Val::EventStatus(s) => Value::EventStatus(*s),
+            Val::EntryStatus(s) => Value::EntryStatus(*s),
+            Val::Boxed(v) => (**v).clone(),
+        }
+    }
+
+    pub(crate) fn as_text(&self) -> Option<&str> {
+        match self {
+            Val::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Val::Null)
+    }
+}
+
+impl From<&Value> for Val {
+    fn from(v: &Value) -> Self {
+        match v {
+            Value::Null => Val::Null,
+            Value::Text(t) => Val::Text(t.as_str().into()),
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Object(o) => Val::Object(*o),
+            Value::Instant(i) => Val::Instant(*i),
+            Value::EventKind(k) => Val::EventKind(*k),
+            Value::EventStatus(s) => Val::EventStatus(*s),
+            Value::EntryStatus(s) => Val::EntryStatus(*s),
+            Value::Member(_) | Value::ContactKind(_) | Value::Attendee(_) => {
+                Val::Boxed(Box::new(v.clone()))
+            }
+        }
+    }
+}
+
+impl PartialEq for Val {
+    fn eq(&self, other: &Self) -> bool {
+        self.view() == other.view()
+    }
+}
+
+impl Eq for Val {}
+
+impl PartialOrd for Val {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Val {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.view().cmp(&other.view())
+    }
+}
+
 /// A register: the write with the greatest operation id wins; writes made concurrently stay
 /// visible as conflicts until a later write (which lists them in its `pred`) replaces them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Register {
-    values: Sorted<(Stamp, Value)>,
+    values: Sorted<(Stamp, Val)>,
     /// Every id a write listed as overwritten, sorted, without repeats: an overwritten
     /// write arriving late stays out. A sorted vector rather than a tree (which takes a
     /// whole node for the one id a field's update lists); ids grow with time, so a new
@@ -83,7 +217,9 @@ pub(crate) enum Sorted<T> {
     #[default]
     Empty,
     One(T),
-    Many(Vec<T>),
+    /// Boxed, so that a register's single write needs no room beside it.
+    #[allow(clippy::box_collection)]
+    Many(Box<Vec<T>>),
 }
 
 impl<T: Ord> Sorted<T> {
@@ -128,9 +264,9 @@ impl<T: Ord> Sorted<T> {
             Sorted::Empty => *self = Sorted::One(x),
             Sorted::One(y) => {
                 *self = match x.cmp(&y) {
-                    std::cmp::Ordering::Less => Sorted::Many(vec![x, y]),
-                    std::cmp::Ordering::Equal => Sorted::One(y),
-                    std::cmp::Ordering::Greater => Sorted::Many(vec![y, x]),
+                    Ordering::Less => Sorted::Many(Box::new(vec![x, y])),
+                    Ordering::Equal => Sorted::One(y),
+                    Ordering::Greater => Sorted::Many(Box::new(vec![y, x])),
                 };
             }
             Sorted::Many(mut xs) => {
@@ -146,7 +282,7 @@ impl<T: Ord> Sorted<T> {
 impl Register {
     /// Writes `value` with id `id`, replacing the writes listed in `pred`; `authors` holds
     /// the authors of the ids kept.
-    pub(crate) fn set(&mut self, authors: &mut Authors, id: OpId, value: Value, pred: &[OpId]) {
+    pub(crate) fn set(&mut self, authors: &mut Authors, id: OpId, value: &Value, pred: &[OpId]) {
         if !pred.is_empty() {
             let overwritten = self.overwritten.get_or_insert_with(Box::default);
             for p in pred {
@@ -162,20 +298,17 @@ impl Register {
             .as_ref()
             .is_some_and(|o| o.binary_search_by(|s| s.cmp_id(&id)).is_ok());
         if !overwritten && !self.all().iter().any(|(v, _)| v.is(&id)) {
-            self.values.insert((authors.stamp(id), value));
+            self.values.insert((authors.stamp(id), Val::from(value)));
         }
     }
 
     /// The winning value (the greatest id), if any.
-    pub(crate) fn get(&self) -> Option<&Value> {
-        self.all()
-            .last()
-            .map(|(_, v)| v)
-            .filter(|v| **v != Value::Null)
+    pub(crate) fn get(&self) -> Option<&Val> {
+        self.all().last().map(|(_, v)| v).filter(|v| !v.is_null())
     }
 
     /// Every live value, oldest first: more than one when writes were concurrent.
-    pub(crate) fn all(&self) -> &[(Stamp, Value)] {
+    pub(crate) fn all(&self) -> &[(Stamp, Val)] {
         self.values.as_slice()
     }
 
@@ -189,15 +322,25 @@ impl Register {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct OrSet {
     /// Each value present with the ids of its additions.
-    tags: SmallMap<Value, Sorted<Stamp>>,
+    tags: SmallMap<Val, Sorted<Stamp>>,
     removed: BTreeSet<OpId>,
 }
 
 impl OrSet {
+    /// Where `value` is, or would be, among the values present.
+    fn find(&self, value: &Value) -> Result<usize, usize> {
+        let value = ValueRef::from(value);
+        self.tags.find_by(|k| k.view().cmp(&value))
+    }
+
     /// Adds `value` with id `id`; `authors` holds the authors of the ids kept.
-    pub(crate) fn add(&mut self, authors: &mut Authors, id: OpId, value: Value) {
+    pub(crate) fn add(&mut self, authors: &mut Authors, id: OpId, value: &Value) {
         if !self.removed.contains(&id) {
-            if let Some(tags) = self.tags.or_default(&value) {
+            let at = match self.find(value) {
+                Ok(at) => at,
+                Err(at) => self.tags.insert_at(at, Val::from(value)),
+            };
+            if let Some(tags) = self.tags.value_at(at) {
                 tags.insert(authors.stamp(id));
             }
         }
@@ -205,29 +348,32 @@ impl OrSet {
 
     pub(crate) fn remove(&mut self, value: &Value, observed: &[OpId]) {
         self.removed.extend(observed.iter().copied());
-        if let Some(tags) = self.tags.get_mut(value) {
-            tags.retain(|t| !observed.iter().any(|o| t.is(o)));
-            if tags.is_empty() {
-                self.tags.remove(value);
+        if let Ok(at) = self.find(value) {
+            if let Some(tags) = self.tags.value_at(at) {
+                tags.retain(|t| !observed.iter().any(|o| t.is(o)));
+                if tags.is_empty() {
+                    self.tags.remove_at(at);
+                }
             }
         }
     }
 
     /// The values present, in value order.
-    pub(crate) fn values(&self) -> impl Iterator<Item = &Value> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Val> {
         self.tags.keys()
     }
 
     /// The additions of `value` a removal must list.
     pub(crate) fn tags_of(&self, value: &Value) -> Vec<OpId> {
-        self.tags
-            .get(value)
-            .map(|t| t.as_slice().iter().map(Stamp::id).collect())
+        self.find(value)
+            .ok()
+            .and_then(|at| self.tags.0.get(at))
+            .map(|(_, t)| t.as_slice().iter().map(Stamp::id).collect())
             .unwrap_or_default()
     }
 
     pub(crate) fn contains(&self, value: &Value) -> bool {
-        self.tags.contains_key(value)
+        self.find(value).is_ok()
     }
 }
 
@@ -250,9 +396,37 @@ impl<K, V> Default for SmallMap<K, V> {
     }
 }
 
+impl<K, V> SmallMap<K, V> {
+    /// Where the key that `probe` compares as equal is, or would be (`probe` orders keys
+    /// as the map does).
+    fn find_by(&self, probe: impl Fn(&K) -> Ordering) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| probe(k))
+    }
+
+    /// Inserts `key` with a default value at `at`, returned (`at` from [`Self::find_by`]).
+    fn insert_at(&mut self, at: usize, key: K) -> usize
+    where
+        V: Default,
+    {
+        grow_gently(&mut self.0);
+        self.0.insert(at, (key, V::default()));
+        at
+    }
+
+    fn value_at(&mut self, at: usize) -> Option<&mut V> {
+        self.0.get_mut(at).map(|(_, v)| v)
+    }
+
+    fn remove_at(&mut self, at: usize) {
+        if at < self.0.len() {
+            self.0.remove(at);
+        }
+    }
+}
+
 impl<K: Ord, V> SmallMap<K, V> {
     fn find(&self, key: &K) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.cmp(key))
+        self.find_by(|k| k.cmp(key))
     }
 
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
@@ -262,35 +436,17 @@ impl<K: Ord, V> SmallMap<K, V> {
             .map(|(_, v)| v)
     }
 
-    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        let i = self.find(key).ok()?;
-        self.0.get_mut(i).map(|(_, v)| v)
-    }
-
-    pub(crate) fn contains_key(&self, key: &K) -> bool {
-        self.find(key).is_ok()
-    }
-
     /// The value at `key`, inserted as the default first if absent (always `Some`).
     pub(crate) fn or_default(&mut self, key: &K) -> Option<&mut V>
     where
         K: Clone,
         V: Default,
     {
-        let i = match self.find(key) {
-            Ok(i) => i,
-            Err(i) => {
-                grow_gently(&mut self.0);
-                self.0.insert(i, (key.clone(), V::default()));
-                i
-            }
+        let at = match self.find(key) {
+            Ok(at) => at,
+            Err(at) => self.insert_at(at, key.clone()),
         };
-        self.0.get_mut(i).map(|(_, v)| v)
-    }
-
-    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
-        let i = self.find(key).ok()?;
-        Some(self.0.remove(i).1)
+        self.value_at(at)
     }
 
     pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
@@ -1111,7 +1267,7 @@ mod tests {
                 for i in order {
                     let (_, pred) = &writes[i];
                     let pred: Vec<OpId> = pred.iter().filter_map(|&p| ids.get(p).copied()).collect();
-                    r.set(&mut authors, ids[i], Value::Text(i.to_string()), &pred);
+                    r.set(&mut authors, ids[i], &Value::Text(i.to_string()), &pred);
                 }
                 r
             };
@@ -1129,6 +1285,39 @@ mod tests {
             let mut want = live;
             want.sort();
             prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest! {
+        /// Law: a value as the content keeps it reads back as the value it was made from,
+        /// and kept values compare (equality and order) exactly as the values do; so a
+        /// set lists its values in value order and finds each by the value.
+        #[test]
+        fn kept_values_read_back_and_order_like_values(
+            values in proptest::collection::vec(crate::strategies::value(), 1..12)
+        ) {
+            let kept: Vec<Val> = values.iter().map(Val::from).collect();
+            for (v, k) in values.iter().zip(&kept) {
+                prop_assert_eq!(&k.to_value(), v);
+                prop_assert!(k.view() == ValueRef::from(v));
+                for (w, l) in values.iter().zip(&kept) {
+                    prop_assert_eq!(k.cmp(l), v.cmp(w));
+                    prop_assert_eq!(k == l, v == w);
+                }
+            }
+            let (mut set, mut authors) = (OrSet::default(), Authors::default());
+            let author = MemberId::from_bytes([1; 32]);
+            for (i, v) in values.iter().enumerate() {
+                set.add(&mut authors, OpId { counter: i as u64, author }, v);
+            }
+            let mut want = values.clone();
+            want.sort();
+            want.dedup();
+            let got: Vec<Value> = set.values().map(Val::to_value).collect();
+            prop_assert_eq!(got, want);
+            for v in &values {
+                prop_assert!(set.contains(v));
+            }
         }
     }
 

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::crdt::Val;
 use crate::error::EditError;
 use crate::fold::{distance, fold};
 use crate::ids::{ContactId, GroupId, MemberId, ObjectId, OpId};
@@ -449,8 +450,7 @@ impl Workspace {
         }
         let mut seen = vec![id];
         let mut at = id;
-        while let Some(Value::Object(next)) =
-            self.object(&at).and_then(|o| o.get(&Field::MergedInto))
+        while let Some(Val::Object(next)) = self.object(&at).and_then(|o| o.val(&Field::MergedInto))
         {
             if seen.contains(next) {
                 return seen.iter().copied().min().unwrap_or(id);
@@ -488,9 +488,9 @@ impl Workspace {
             sources
                 .iter()
                 .filter_map(|(_, o)| o.registers.get(field).and_then(|r| r.all().last()))
-                .filter(|(_, v)| *v != Value::Null)
+                .filter(|(_, v)| !v.is_null())
                 .max_by(|(a, _), (b, _)| a.cmp(b))
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v.to_value())
         };
         let text = |field: &Field| latest(field).and_then(|v| v.as_text().map(str::to_string));
         let union = |field: &Field| -> Vec<String> {
@@ -501,10 +501,10 @@ impl Workspace {
         let mut custom: BTreeMap<String, (OpId, String)> = BTreeMap::new();
         for (_, o) in &sources {
             for (f, r) in o.registers.iter() {
-                if let (Field::Custom(name), Some((at, Value::Text(v)))) = (f, r.all().last()) {
+                if let (Field::Custom(name), Some((at, Val::Text(v)))) = (f, r.all().last()) {
                     let at = at.id();
                     if custom.get(name).is_none_or(|(cur, _)| at > *cur) {
-                        custom.insert(name.clone(), (at, v.clone()));
+                        custom.insert(name.clone(), (at, v.to_string()));
                     }
                 }
             }

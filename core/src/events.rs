@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::crdt::Val;
 use crate::error::EditError;
 use crate::ids::{ContactId, EventId, GroupId, ItemId, MemberId, ObjectId, OpId};
 use crate::model::Object;
@@ -345,8 +346,8 @@ impl Workspace {
         contacts.dedup();
         Event {
             id,
-            kind: match o.get(&Field::EventKind) {
-                Some(Value::EventKind(k)) => *k,
+            kind: match o.val(&Field::EventKind) {
+                Some(Val::EventKind(k)) => *k,
                 _ => EventKind::Note,
             },
             title: o.str(&Field::Title).unwrap_or_default(),
@@ -391,8 +392,8 @@ impl Workspace {
                         .collect(),
                 })
                 .collect(),
-            status: match o.get(&Field::EventStatus) {
-                Some(Value::EventStatus(s)) => *s,
+            status: match o.val(&Field::EventStatus) {
+                Some(Val::EventStatus(s)) => *s,
                 _ => EventStatus::Planned,
             },
             retracted: o.flag(&Field::Retracted),
@@ -503,8 +504,8 @@ impl Workspace {
         self.events_where(
             |o| {
                 matches!(
-                    o.get(&Field::EventKind),
-                    Some(Value::EventKind(EventKind::Meeting))
+                    o.val(&Field::EventKind),
+                    Some(Val::EventKind(EventKind::Meeting))
                 )
             },
             |e| {

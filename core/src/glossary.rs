@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::crdt::Val;
 use crate::error::EditError;
 use crate::fold::{collation_key, fold};
 use crate::ids::{EntryId, GlossaryId, GroupId, MemberId, ObjectId, SenseId};
@@ -295,8 +296,8 @@ impl Workspace {
                 })
                 .collect(),
             senses,
-            status: match o.get(&Field::EntryStatus) {
-                Some(Value::EntryStatus(s)) => *s,
+            status: match o.val(&Field::EntryStatus) {
+                Some(Val::EntryStatus(s)) => *s,
                 _ => EntryStatus::Draft,
             },
             created_by: o.creator(),

@@ -62,6 +62,8 @@ mod query;
 #[doc(hidden)]
 pub mod reference;
 mod resolve;
+#[cfg(test)]
+mod strategies;
 mod sync;
 mod workspace;
 

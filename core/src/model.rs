@@ -4,7 +4,7 @@
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
-use crate::crdt::{Authors, OrSet, Register, SmallMap, Stamp, Text};
+use crate::crdt::{Authors, OrSet, Register, SmallMap, Stamp, Text, Val};
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
 use crate::op::{with_ids, Op};
@@ -56,7 +56,13 @@ impl Object {
         self.created.author()
     }
 
-    pub(crate) fn get(&self, field: &Field) -> Option<&Value> {
+    /// The value of a single-valued field, if it has one.
+    pub(crate) fn get(&self, field: &Field) -> Option<Value> {
+        self.val(field).map(Val::to_value)
+    }
+
+    /// The value of a single-valued field as kept, if it has one.
+    pub(crate) fn val(&self, field: &Field) -> Option<&Val> {
         self.registers.get(field).and_then(Register::get)
     }
 
@@ -67,12 +73,12 @@ impl Object {
     pub(crate) fn set_values(&self, field: &Field) -> Vec<Value> {
         self.sets
             .get(field)
-            .map(|s| s.values().cloned().collect())
+            .map(|s| s.values().map(Val::to_value).collect())
             .unwrap_or_default()
     }
 
     pub(crate) fn str(&self, field: &Field) -> Option<String> {
-        self.get(field).and_then(Value::as_text).map(str::to_string)
+        self.val(field).and_then(Val::as_text).map(str::to_string)
     }
 
     pub(crate) fn strings(&self, field: &Field) -> Vec<String> {
@@ -86,7 +92,7 @@ impl Object {
     }
 
     pub(crate) fn flag(&self, field: &Field) -> bool {
-        matches!(self.get(field), Some(Value::Bool(true)))
+        matches!(self.val(field), Some(Val::Bool(true)))
     }
 }
 
@@ -166,7 +172,7 @@ impl Model {
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
                     if let Some(slot) = o.registers.or_default(field) {
-                        slot.set(&mut self.authors, at, value.clone(), pred);
+                        slot.set(&mut self.authors, at, value, pred);
                     }
                     if *field == Field::MergedInto {
                         self.merged.insert(*object);
@@ -180,7 +186,7 @@ impl Model {
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
                     if let Some(slot) = o.sets.or_default(field) {
-                        slot.add(&mut self.authors, at, value.clone());
+                        slot.add(&mut self.authors, at, value);
                     }
                 }
             }
