@@ -177,12 +177,10 @@ pub(crate) enum Ops {
     /// Boxed, so that the settled form (every stored change but the newest) does not
     /// make room for it.
     Both(Box<BothForms>),
-    Encoded {
-        /// The postcard encoding of the operations, as in the change's canonical bytes.
-        bytes: Box<[u8]>,
-        /// Their [`crate::op::total_width`].
-        width: u64,
-    },
+    /// Their [`crate::op::total_width`] (a varint), then their postcard encoding, as in
+    /// the change's canonical bytes: one allocation, and the width takes no field of its
+    /// own (so `Ops` takes three words).
+    Encoded(Box<[u8]>),
 }
 
 /// The same operations, whatever forms they are kept in (an encoding is canonical: equal
@@ -202,7 +200,7 @@ impl Eq for Ops {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BothForms {
     ops: Vec<Op>,
-    /// The postcard encoding of `ops`, as in the change's canonical bytes.
+    /// Their settled form ([`Ops::Encoded`]), kept from the change's canonical bytes.
     bytes: Box<[u8]>,
 }
 
@@ -212,11 +210,11 @@ impl Ops {
         match self {
             Ops::Decoded(ops) => Cow::Borrowed(ops),
             Ops::Both(both) => Cow::Borrowed(&both.ops),
-            Ops::Encoded { bytes, .. } => {
+            Ops::Encoded(_) => {
                 // One way of decoding, with the room known beforehand (an operation
                 // takes a byte at least).
                 let (count, ops) = self.each();
-                let mut out = Vec::with_capacity(count.min(bytes.len()));
+                let mut out = Vec::with_capacity(count.min(self.bytes().map_or(0, <[u8]>::len)));
                 out.extend(ops.map(Cow::into_owned));
                 Cow::Owned(out)
             }
@@ -228,7 +226,7 @@ impl Ops {
         match self {
             Ops::Decoded(ops) => crate::op::total_width(ops),
             Ops::Both(both) => crate::op::total_width(&both.ops),
-            Ops::Encoded { width, .. } => *width,
+            Ops::Encoded(settled) => split_settled(settled).0,
         }
     }
 
@@ -238,13 +236,15 @@ impl Ops {
         match self {
             Ops::Decoded(ops) => (ops.len(), OpIter::Decoded(ops.iter())),
             Ops::Both(both) => (both.ops.len(), OpIter::Decoded(both.ops.iter())),
-            Ops::Encoded { bytes, .. } => match postcard::take_from_bytes::<usize>(bytes) {
-                Ok((left, rest)) => (left, OpIter::Encoded { rest, left }),
-                Err(_) => {
-                    debug_assert!(false, "stored operations do not decode");
-                    (0, OpIter::Encoded { rest: &[], left: 0 })
+            Ops::Encoded(settled) => {
+                match postcard::take_from_bytes::<usize>(split_settled(settled).1) {
+                    Ok((left, rest)) => (left, OpIter::Encoded { rest, left }),
+                    Err(_) => {
+                        debug_assert!(false, "stored operations do not decode");
+                        (0, OpIter::Encoded { rest: &[], left: 0 })
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -252,35 +252,45 @@ impl Ops {
     fn bytes(&self) -> Option<&[u8]> {
         match self {
             Ops::Decoded(_) => None,
-            Ops::Both(both) => Some(&both.bytes),
-            Ops::Encoded { bytes, .. } => Some(bytes),
+            Ops::Both(both) => Some(split_settled(&both.bytes).1),
+            Ops::Encoded(settled) => Some(split_settled(settled).1),
         }
     }
 
     /// Keeps only the encoding, made in `buf` if there is none yet.
     pub(crate) fn settle(&mut self, buf: &mut Vec<u8>) {
-        let bytes = match std::mem::replace(self, Ops::Decoded(Vec::new())) {
-            Ops::Both(both) => (both.bytes, crate::op::total_width(&both.ops)),
+        *self = match std::mem::replace(self, Ops::Decoded(Vec::new())) {
+            Ops::Both(both) => Ops::Encoded(both.bytes),
             Ops::Decoded(ops) => {
                 buf.clear();
-                if postcard::serialize_with_flavor(&ops, Extend(buf)).is_err() {
-                    // Plain data always encodes; keep the operations decoded if they did not.
-                    debug_assert!(false, "operations did not encode");
-                    *self = Ops::Decoded(ops);
-                    return;
+                match postcard::serialize_with_flavor(&ops, Extend(buf)) {
+                    Ok(()) => Ops::Encoded(settled_form(&ops, buf)),
+                    Err(_) => {
+                        // Plain data always encodes; keep the operations decoded if not.
+                        debug_assert!(false, "operations did not encode");
+                        Ops::Decoded(ops)
+                    }
                 }
-                (Box::from(buf.as_slice()), crate::op::total_width(&ops))
             }
-            settled @ Ops::Encoded { .. } => {
-                *self = settled;
-                return;
-            }
-        };
-        *self = Ops::Encoded {
-            bytes: bytes.0,
-            width: bytes.1,
+            settled @ Ops::Encoded(_) => settled,
         };
     }
+}
+
+/// The settled form ([`Ops::Encoded`]) of `ops`, whose encoding is `encoding`.
+fn settled_form(ops: &[Op], encoding: &[u8]) -> Box<[u8]> {
+    let mut prefix = [0; 10];
+    let width =
+        postcard::to_slice(&crate::op::total_width(ops), &mut prefix).map_or(&[][..], |w| &*w);
+    width.iter().chain(encoding).copied().collect()
+}
+
+/// The width and the operations' encoding of their settled form ([`Ops::Encoded`]).
+fn split_settled(settled: &[u8]) -> (u64, &[u8]) {
+    postcard::take_from_bytes::<u64>(settled).unwrap_or_else(|_| {
+        debug_assert!(false, "settled operations start with their width");
+        (0, &[])
+    })
 }
 
 impl ChangeBody {
@@ -408,7 +418,7 @@ fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
         });
         let out = match encoded {
             Ok(split) => {
-                let bytes = buf.get(split..).map(Box::<[u8]>::from);
+                let bytes = buf.get(split..).map(|ops| settled_form(&body.ops, ops));
                 (hash_body_bytes(&buf), body, bytes)
             }
             // Encoding plain data cannot fail.
@@ -879,13 +889,14 @@ mod tests {
             let Ops::Both(both) = &stored.ops else {
                 panic!("hashing kept no encoding: {:?}", stored.ops);
             };
-            let (kept, bytes) = (&both.ops, &both.bytes);
-            proptest::prop_assert_eq!(kept, &ops);
+            proptest::prop_assert_eq!(&both.ops, &ops);
+            let (width, bytes) = split_settled(&both.bytes);
+            proptest::prop_assert_eq!(width, crate::op::total_width(&ops));
             proptest::prop_assert_eq!(bytes.to_vec(), postcard::to_allocvec(&ops).unwrap());
             let mut buf = vec![9; 3];
             for mut settled in [stored.ops.clone(), Ops::Decoded(ops.clone())] {
                 settled.settle(&mut buf);
-                let encoded = matches!(settled, Ops::Encoded { .. });
+                let encoded = matches!(settled, Ops::Encoded(_));
                 proptest::prop_assert!(encoded, "settled operations stay decoded");
                 proptest::prop_assert_eq!(settled.ops().into_owned(), ops.clone());
                 proptest::prop_assert_eq!(settled.width(), crate::op::total_width(&ops));

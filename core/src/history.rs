@@ -7,8 +7,8 @@
 //! smaller graph of their own, so that questions about them skip the content in between.
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpIter, Ops, Seal};
@@ -52,54 +52,99 @@ pub(crate) type Deps = Indices<Box<[u32]>>;
 /// their predecessor: a single one (after an authority change, the usual case) inline.
 pub(crate) type Frontier = Indices<Arc<[u32]>>;
 
-/// Stored changes by hash: by the first 8 bytes of the hash (a quarter of the room of
-/// whole hashes). A change whose first 8 bytes repeat those of a stored one (made on
-/// purpose, that takes some 2^32 attempts) is kept apart, by whole hash.
+/// For each author of authority changes, the highest sequence number of their authority
+/// changes in some change's past, sorted by author. Most workspaces' authority changes
+/// come from one member at a time, and a new clock is made after each one: a single
+/// author is kept inline (the clock of the change after an authority change would
+/// otherwise take an allocation of its own), several behind a pointer changes share.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum AuthClock {
+    #[default]
+    Empty,
+    One(Arc<MemberId>, u64),
+    Many(Arc<[(MemberId, u64)]>),
+}
+
+impl AuthClock {
+    /// The clock with these entries (sorted by author, without repeats); `authors` holds
+    /// the members it keeps.
+    fn new(entries: &[(MemberId, u64)], authors: &mut crate::crdt::Authors) -> Self {
+        match entries {
+            [] => AuthClock::Empty,
+            [(author, seq)] => AuthClock::One(authors.get(*author), *seq),
+            many => AuthClock::Many(many.into()),
+        }
+    }
+
+    /// The highest sequence number of `author`'s authority changes it counts.
+    pub(crate) fn get(&self, author: &MemberId) -> Option<u64> {
+        match self {
+            AuthClock::Empty => None,
+            AuthClock::One(a, seq) => (**a == *author).then_some(*seq),
+            AuthClock::Many(all) => all
+                .binary_search_by(|(m, _)| m.cmp(author))
+                .ok()
+                .and_then(|i| all.get(i))
+                .map(|(_, seq)| *seq),
+        }
+    }
+
+    /// Its entries, sorted by author.
+    fn to_vec(&self) -> Vec<(MemberId, u64)> {
+        match self {
+            AuthClock::Empty => Vec::new(),
+            AuthClock::One(author, seq) => vec![(**author, *seq)],
+            AuthClock::Many(all) => all.to_vec(),
+        }
+    }
+}
+
+/// Stored changes by hash: a table of their indices only, each found through the hash its
+/// node holds (4 bytes an entry, where a map from hash to index takes 36). Hashed with a
+/// per-process seed, like the other hash maps: hashes chosen to crowd one spot of the
+/// table cannot be prepared in advance.
 #[derive(Debug, Default)]
 struct Index {
-    by_prefix: foldhash::HashMap<u64, u32>,
-    collided: BTreeMap<ChangeHash, u32>,
+    positions: hashbrown::HashTable<u32>,
+    seed: foldhash::fast::RandomState,
 }
 
 impl Index {
-    fn prefix(hash: &ChangeHash) -> u64 {
-        let mut first = [0u8; 8];
-        first.copy_from_slice(hash.as_bytes().get(..8).unwrap_or(&[0; 8]));
-        u64::from_le_bytes(first)
+    fn hash(&self, hash: &ChangeHash) -> u64 {
+        self.seed.hash_one(hash)
     }
 
-    fn reserve(&mut self, additional: usize) {
-        self.by_prefix.reserve(additional);
+    /// How the table hashes an index again when it grows, given the hash stored at each.
+    fn rehash<'a>(
+        seed: &'a foldhash::fast::RandomState,
+        hash_at: impl Fn(u32) -> Option<ChangeHash> + 'a,
+    ) -> impl Fn(&u32) -> u64 + 'a {
+        move |&i| hash_at(i).map_or(0, |h| seed.hash_one(h))
+    }
+
+    fn reserve(&mut self, additional: usize, hash_at: impl Fn(u32) -> Option<ChangeHash>) {
+        self.positions
+            .reserve(additional, Self::rehash(&self.seed, hash_at));
     }
 
     /// The index of `hash`, given the hash stored at each index.
     fn get(&self, hash: &ChangeHash, hash_at: impl Fn(u32) -> Option<ChangeHash>) -> Option<u32> {
-        match self.by_prefix.get(&Self::prefix(hash)) {
-            Some(&i) if hash_at(i) == Some(*hash) => Some(i),
-            Some(_) => self.collided.get(hash).copied(),
-            None => None,
-        }
+        let is = |&i: &u32| hash_at(i) == Some(*hash);
+        self.positions.find(self.hash(hash), is).copied()
     }
 
-    /// Adds a hash not indexed yet.
-    fn insert(&mut self, hash: ChangeHash, i: u32) {
-        match self.by_prefix.entry(Self::prefix(&hash)) {
-            Entry::Vacant(slot) => {
-                slot.insert(i);
-            }
-            Entry::Occupied(_) => {
-                self.collided.insert(hash, i);
-            }
-        }
+    /// Adds index `i`, whose hash `hash_at` gives and is not indexed yet.
+    fn insert(&mut self, i: u32, hash_at: impl Fn(u32) -> Option<ChangeHash>) {
+        let Some(hash) = hash_at(i) else { return };
+        let hash = self.hash(&hash);
+        self.positions
+            .insert_unique(hash, i, Self::rehash(&self.seed, hash_at));
     }
 
-    /// Removes the last hash inserted, at index `i`.
+    /// Removes index `i`, whose hash is `hash`.
     fn remove(&mut self, hash: &ChangeHash, i: u32) {
-        let prefix = Self::prefix(hash);
-        if self.by_prefix.get(&prefix) == Some(&i) {
-            self.by_prefix.remove(&prefix);
-        } else {
-            self.collided.remove(hash);
+        if let Ok(entry) = self.positions.find_entry(self.hash(hash), |&j| j == i) {
+            entry.remove();
         }
     }
 }
@@ -122,7 +167,7 @@ pub(crate) struct Node {
     pub(crate) auth_past: Frontier,
     /// For each author of authority changes, the highest sequence number of their
     /// authority changes strictly in this change's causal past, sorted by author.
-    pub(crate) auth_clock: Arc<[(MemberId, u64)]>,
+    pub(crate) auth_clock: AuthClock,
 }
 
 impl Node {
@@ -329,7 +374,9 @@ impl History {
     /// Makes room for `additional` more changes.
     pub(crate) fn reserve(&mut self, additional: usize) {
         self.nodes.reserve(additional);
-        self.index.reserve(additional);
+        let nodes = &self.nodes;
+        self.index
+            .reserve(additional, |i| nodes.get(i as usize).map(|n| n.hash));
     }
 
     pub(crate) fn mark(&self) -> Mark {
@@ -513,14 +560,24 @@ impl History {
     }
 
     /// The authority clock of a change with these dependencies.
-    fn auth_clock_of(&self, deps: &[u32]) -> Arc<[(MemberId, u64)]> {
-        let nodes: Vec<&Node> = deps.iter().filter_map(|&d| self.node(d)).collect();
+    fn auth_clock_of(&mut self, deps: &[u32]) -> AuthClock {
+        let nodes: Vec<&Node> = deps
+            .iter()
+            .filter_map(|&d| self.nodes.get(d as usize))
+            .collect();
         if let [only] = nodes.as_slice() {
             if !only.authority {
                 return only.auth_clock.clone();
             }
             // One authority change: its clock, with its own sequence number.
             let (author, seq) = (only.author(), only.seq);
+            match &only.auth_clock {
+                AuthClock::Empty => return AuthClock::One(only.author.clone(), seq),
+                AuthClock::One(a, s) if **a == author => {
+                    return AuthClock::One(a.clone(), seq.max(*s));
+                }
+                _ => {}
+            }
             let mut clock = only.auth_clock.to_vec();
             match clock.binary_search_by(|(m, _)| m.cmp(&author)) {
                 Ok(at) => {
@@ -530,11 +587,11 @@ impl History {
                 }
                 Err(at) => clock.insert(at, (author, seq)),
             }
-            return clock.into();
+            return AuthClock::new(&clock, &mut self.authors);
         }
         let mut clock: BTreeMap<MemberId, u64> = BTreeMap::new();
         for n in nodes {
-            for &(m, s) in n.auth_clock.iter() {
+            for (m, s) in n.auth_clock.to_vec() {
                 let e = clock.entry(m).or_insert(s);
                 *e = (*e).max(s);
             }
@@ -543,7 +600,8 @@ impl History {
                 *e = (*e).max(n.seq);
             }
         }
-        clock.into_iter().collect::<Vec<_>>().into()
+        let clock: Vec<(MemberId, u64)> = clock.into_iter().collect();
+        AuthClock::new(&clock, &mut self.authors)
     }
 
     /// Whether authority change `a` is in `frontier` or in the past of one of its members.
@@ -559,11 +617,7 @@ impl History {
             let seq = na.seq;
             return frontier.iter().filter_map(|&f| self.node(f)).any(|f| {
                 (f.author() == author && f.seq >= seq)
-                    || f.auth_clock
-                        .binary_search_by_key(&author, |(m, _)| *m)
-                        .ok()
-                        .and_then(|i| f.auth_clock.get(i))
-                        .is_some_and(|(_, s)| *s >= seq)
+                    || f.auth_clock.get(&author).is_some_and(|s| s >= seq)
             });
         }
         self.search_back(a, frontier, |n| &n.auth_past)
@@ -728,7 +782,6 @@ impl History {
             .entry(change.body.author)
             .or_default()
             .push(i);
-        self.index.insert(change.hash, i);
         let Change { hash, body, seal } = change;
         let author = self.authors.get(body.author);
         self.nodes.push(Node {
@@ -744,6 +797,9 @@ impl History {
             auth_past,
             auth_clock,
         });
+        let nodes = &self.nodes;
+        self.index
+            .insert(i, |i| nodes.get(i as usize).map(|n| n.hash));
         i
     }
 
@@ -866,10 +922,10 @@ mod tests {
 
     proptest! {
         /// Law: the index finds exactly the hashes a plain map holds after the same
-        /// insertions and removals of the last one inserted, even when many hashes share
-        /// their first 8 bytes (sixteen hashes over four prefixes).
+        /// insertions and removals of the last one inserted, through growths of its
+        /// table (sixteen hashes, alike but for two bytes).
         #[test]
-        fn index_finds_what_a_plain_map_holds_even_when_prefixes_repeat(
+        fn index_finds_what_a_plain_map_holds(
             steps in prop::collection::vec((any::<bool>(), 0u8..4, 0u8..4), 1..60)
         ) {
             let hash = |prefix: u8, rest: u8| {
@@ -884,8 +940,8 @@ mod tests {
                 if push {
                     let h = hash(prefix, rest);
                     if !stored.contains(&h) {
-                        index.insert(h, stored.len() as u32);
                         stored.push(h);
+                        index.insert(stored.len() as u32 - 1, |i| stored.get(i as usize).copied());
                     }
                 } else if let Some(h) = stored.pop() {
                     index.remove(&h, stored.len() as u32);
