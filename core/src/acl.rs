@@ -5,10 +5,10 @@
 //! and an object shared with no group belongs to every workspace member. Sharing and
 //! unsharing are authority operations, so they are resolved like roles.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::authority::{deny, Authority, Ctx, Undo};
+use crate::crdt::SmallMap;
 use crate::error::EditError;
 use crate::ids::{GroupId, MemberId, ObjectId};
 use crate::object::{EntryStatus, Field, ObjectKind, Value};
@@ -18,11 +18,19 @@ use crate::op::{GroupRole, Op, Role};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Acl {
     pub(crate) kind: ObjectKind,
-    pub(crate) parent: Option<ObjectId>,
     /// The author of the creation (shared: [`Authority`]'s `creators`).
     creator: Arc<MemberId>,
+    /// Its parent or its groups, if it has either; boxed, so that an object with neither
+    /// (an event or contact that belongs to every member) spends a word on them.
+    place: Option<Box<Place>>,
+}
+
+/// Where an object's rights come from, beyond its kind and creator.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Place {
+    parent: Option<ObjectId>,
     /// For each group, the changes whose shares are live (add-wins).
-    shares: BTreeMap<GroupId, Vec<u32>>,
+    shares: SmallMap<GroupId, Vec<u32>>,
 }
 
 impl Acl {
@@ -30,9 +38,14 @@ impl Acl {
         *self.creator
     }
 
+    pub(crate) fn parent(&self) -> Option<ObjectId> {
+        self.place.as_ref().and_then(|p| p.parent)
+    }
+
     pub(crate) fn groups(&self) -> impl Iterator<Item = GroupId> + '_ {
-        self.shares
+        self.place
             .iter()
+            .flat_map(|p| p.shares.iter())
             .filter(|(_, tags)| !tags.is_empty())
             .map(|(g, _)| *g)
     }
@@ -67,7 +80,7 @@ impl Authority {
         let mut id = *object;
         for _ in 0..MAX_DEPTH {
             let acl = self.objects.get(&id)?;
-            match acl.parent {
+            match acl.parent() {
                 Some(p) => id = p,
                 None => return Some((id, acl)),
             }
@@ -257,7 +270,7 @@ impl Authority {
             Op::Share { object, group } => {
                 let acl = self.acl(object)?;
                 self.group(group)?;
-                if acl.parent.is_some() {
+                if acl.parent().is_some() {
                     return Err(EditError::Invalid(
                         "only top-level objects are shared".into(),
                     ));
@@ -352,11 +365,24 @@ impl Authority {
                     self.objects.get(&id).cloned().map(Box::new),
                 ));
                 let creator = self.creators.get(ctx.op.author);
-                self.objects.entry(id).or_insert_with(|| Acl {
-                    kind: *kind,
-                    parent: *parent,
-                    creator,
-                    shares: groups.iter().map(|g| (*g, vec![ctx.change])).collect(),
+                self.objects.entry(id).or_insert_with(|| {
+                    let mut shares = SmallMap::default();
+                    for g in groups {
+                        if let Some(tags) = shares.or_default(g) {
+                            *tags = vec![ctx.change];
+                        }
+                    }
+                    let place = (parent.is_some() || !groups.is_empty()).then(|| {
+                        Box::new(Place {
+                            parent: *parent,
+                            shares,
+                        })
+                    });
+                    Acl {
+                        kind: *kind,
+                        creator,
+                        place,
+                    }
                 });
             }
             Op::Share { object, group } => {
@@ -364,8 +390,12 @@ impl Authority {
                     *object,
                     self.objects.get(object).cloned().map(Box::new),
                 ));
-                if let Some(acl) = self.objects.get_mut(object) {
-                    let tags = acl.shares.entry(*group).or_default();
+                if let Some(tags) = self.objects.get_mut(object).and_then(|acl| {
+                    acl.place
+                        .get_or_insert_with(Box::default)
+                        .shares
+                        .or_default(group)
+                }) {
                     if !tags.contains(&ctx.change) {
                         tags.push(ctx.change);
                     }
@@ -379,7 +409,8 @@ impl Authority {
                 if let Some(tags) = self
                     .objects
                     .get_mut(object)
-                    .and_then(|a| a.shares.get_mut(group))
+                    .and_then(|a| a.place.as_mut())
+                    .and_then(|p| p.shares.get_mut(group))
                 {
                     tags.retain(|&t| t != ctx.change && !(ctx.past)(t));
                 }

@@ -452,7 +452,7 @@ impl Workspace {
                 {
                     break
                 }
-                Some(x) => match x.parent {
+                Some(x) => match x.parent() {
                     Some(p) => o = p,
                     None => break,
                 },

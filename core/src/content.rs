@@ -145,7 +145,7 @@ impl Workspace {
         insert: &str,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Text)?;
-        let text = o.texts.get(&field);
+        let text = o.text_field(&field);
         let len = text.map_or(0, |t| t.len());
         if pos > len || delete > len - pos {
             return Err(EditError::Invalid(format!(

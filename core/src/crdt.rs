@@ -436,6 +436,11 @@ impl<K: Ord, V> SmallMap<K, V> {
             .map(|(_, v)| v)
     }
 
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let at = self.find(key).ok()?;
+        self.value_at(at)
+    }
+
     /// The value at `key`, inserted as the default first if absent (always `Some`).
     pub(crate) fn or_default(&mut self, key: &K) -> Option<&mut V>
     where

@@ -280,7 +280,7 @@ impl Workspace {
         Some(Entry {
             id: *id,
             glossary: o
-                .parent
+                .parent()
                 .map(Into::into)
                 .unwrap_or_else(|| GlossaryId::from_bytes([0; 16])),
             term: o.str(&Field::Term).unwrap_or_default(),

@@ -43,15 +43,65 @@ impl<T: Default> Default for Lww<T> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Object {
     pub(crate) kind: ObjectKind,
-    pub(crate) parent: Option<ObjectId>,
     /// The creation's operation, whose author is the creator.
     pub(crate) created: Stamp,
     pub(crate) registers: SmallMap<Field, Register>,
     pub(crate) sets: SmallMap<Field, OrSet>,
-    pub(crate) texts: SmallMap<Field, Text>,
+    /// What most objects (contacts, events) lack, boxed so that they spend a word on it.
+    rare: Option<Box<Rare>>,
+}
+
+/// A parent, text fields: what objects of some kinds have, and others seldom.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Rare {
+    parent: Option<ObjectId>,
+    texts: SmallMap<Field, Text>,
 }
 
 impl Object {
+    fn new(kind: ObjectKind, parent: Option<ObjectId>, created: Stamp) -> Self {
+        let mut o = Object {
+            kind,
+            created,
+            registers: SmallMap::default(),
+            sets: SmallMap::default(),
+            rare: None,
+        };
+        o.set_parent(parent);
+        o
+    }
+
+    fn set_parent(&mut self, parent: Option<ObjectId>) {
+        match (&mut self.rare, parent) {
+            (Some(rare), _) => rare.parent = parent,
+            (None, None) => {}
+            (rare @ None, Some(_)) => {
+                *rare = Some(Box::new(Rare {
+                    parent,
+                    texts: SmallMap::default(),
+                }));
+            }
+        }
+    }
+
+    /// The object it belongs to, if any.
+    pub(crate) fn parent(&self) -> Option<ObjectId> {
+        self.rare.as_ref().and_then(|r| r.parent)
+    }
+
+    /// A text field, if it was ever edited.
+    pub(crate) fn text_field(&self, field: &Field) -> Option<&Text> {
+        self.rare.as_ref().and_then(|r| r.texts.get(field))
+    }
+
+    /// A text field, made empty first if it was never edited.
+    fn text_field_mut(&mut self, field: &Field) -> Option<&mut Text> {
+        self.rare
+            .get_or_insert_with(Box::default)
+            .texts
+            .or_default(field)
+    }
+
     pub(crate) fn creator(&self) -> MemberId {
         self.created.author()
     }
@@ -67,7 +117,7 @@ impl Object {
     }
 
     pub(crate) fn text(&self, field: &Field) -> String {
-        self.texts.get(field).map(Text::value).unwrap_or_default()
+        self.text_field(field).map(Text::value).unwrap_or_default()
     }
 
     pub(crate) fn set_values(&self, field: &Field) -> Vec<Value> {
@@ -137,24 +187,17 @@ impl Model {
             Op::SetPipeline { stages } => self.pipeline.set(stages, at),
             Op::Create { kind, parent, .. } => {
                 let id = ObjectId::derive(at);
-                let fresh = Object {
-                    kind: *kind,
-                    parent: *parent,
-                    created: self.authors.stamp(at),
-                    registers: SmallMap::default(),
-                    sets: SmallMap::default(),
-                    texts: SmallMap::default(),
-                };
                 match self.objects.get_mut(&id) {
                     // Two creations with one id come only from a forked author: keep the
                     // smaller description, whatever the order they arrive in.
                     Some(o) => {
-                        if (fresh.kind, fresh.parent) < (o.kind, o.parent) {
-                            o.kind = fresh.kind;
-                            o.parent = fresh.parent;
+                        if (*kind, *parent) < (o.kind, o.parent()) {
+                            o.kind = *kind;
+                            o.set_parent(*parent);
                         }
                     }
                     None => {
+                        let fresh = Object::new(*kind, *parent, self.authors.stamp(at));
                         self.objects.insert(id, fresh);
                         if let Some(p) = parent {
                             let siblings = self.children.entry(*p).or_default();
@@ -214,7 +257,7 @@ impl Model {
                 runs,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(text) = o.texts.or_default(field) {
+                    if let Some(text) = o.text_field_mut(field) {
                         text.delete(runs);
                     }
                 }
@@ -236,7 +279,7 @@ impl Model {
         if let Some(slot) = self
             .objects
             .get_mut(object)
-            .and_then(|o| o.texts.or_default(field))
+            .and_then(|o| o.text_field_mut(field))
         {
             slot.insert(after, at, text);
         }
