@@ -867,7 +867,7 @@ mod tests {
     use crate::ids::OpId;
     use crate::object::{Field, ObjectKind, Value};
     use crate::op::{GroupRole, GroupUpdate, Role};
-    use crate::strategies::{member, object, text, value};
+    use crate::strategies::{field, member, object, text, value};
 
     fn group() -> impl Strategy<Value = GroupId> {
         (0u8..4, 0u64..6).prop_map(|(n, c)| {
@@ -879,14 +879,6 @@ mod tests {
     }
     fn op_id() -> impl Strategy<Value = OpId> {
         (any::<u64>(), member()).prop_map(|(counter, author)| OpId { counter, author })
-    }
-    fn field() -> impl Strategy<Value = Field> {
-        prop_oneof![
-            Just(Field::DisplayName),
-            Just(Field::Title),
-            Just(Field::Contacts),
-            text().prop_map(Field::Custom),
-        ]
     }
 
     /// Every variant of [`Op`], with arbitrary content.

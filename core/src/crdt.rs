@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::ids::{MemberId, ObjectId, OpId};
-use crate::object::{Attendee, ContactKind, EntryStatus, EventKind, EventStatus, Instant, Value};
+use crate::object::{
+    Attendee, ContactKind, EntryStatus, EventKind, EventStatus, Field, Instant, KnownField, Value,
+};
 
 /// An operation id as the content keeps it: its author is shared with the other ids of
 /// that author ([`Authors`]), so it takes 16 bytes instead of 40 (a workspace keeps one
@@ -367,8 +369,8 @@ impl OrSet {
     pub(crate) fn tags_of(&self, value: &Value) -> Vec<OpId> {
         self.find(value)
             .ok()
-            .and_then(|at| self.tags.0.get(at))
-            .map(|(_, t)| t.as_slice().iter().map(Stamp::id).collect())
+            .and_then(|at| self.tags.value(at))
+            .map(|t| t.as_slice().iter().map(Stamp::id).collect())
             .unwrap_or_default()
     }
 
@@ -382,6 +384,88 @@ impl OrSet {
 fn grow_gently<T>(v: &mut Vec<T>) {
     if v.len() == v.capacity() {
         v.reserve_exact((v.len() / 2).max(1));
+    }
+}
+
+/// A field as the content keys its maps: 16 bytes where a [`Field`] takes 24 (a workspace
+/// has a map entry for every field of every object).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Key {
+    Known(KnownField),
+    Custom(Box<str>),
+}
+
+/// A [`Key`] or a [`Field`] seen the same way, to compare them.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum KeyRef<'a> {
+    Known(KnownField),
+    Custom(&'a str),
+}
+
+impl<'a> From<&'a Field> for KeyRef<'a> {
+    fn from(field: &'a Field) -> Self {
+        match (field.known(), field) {
+            (Some(known), _) => KeyRef::Known(known),
+            (None, Field::Custom(name)) => KeyRef::Custom(name),
+            // Every field but a custom one is known.
+            (None, _) => KeyRef::Custom(""),
+        }
+    }
+}
+
+impl Key {
+    fn view(&self) -> KeyRef<'_> {
+        match self {
+            Key::Known(known) => KeyRef::Known(*known),
+            Key::Custom(name) => KeyRef::Custom(name),
+        }
+    }
+}
+
+impl From<&Field> for Key {
+    fn from(field: &Field) -> Self {
+        match KeyRef::from(field) {
+            KeyRef::Known(known) => Key::Known(known),
+            KeyRef::Custom(name) => Key::Custom(name.into()),
+        }
+    }
+}
+
+/// The values of an object's fields of one kind (registers, sets or texts), by field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Fields<V>(SmallMap<Key, V>);
+
+impl<V> Default for Fields<V> {
+    fn default() -> Self {
+        Fields(SmallMap::default())
+    }
+}
+
+impl<V> Fields<V> {
+    fn find(&self, field: &Field) -> Result<usize, usize> {
+        let field = KeyRef::from(field);
+        self.0.find_by(|k| k.view().cmp(&field))
+    }
+
+    pub(crate) fn get(&self, field: &Field) -> Option<&V> {
+        self.find(field).ok().and_then(|at| self.0.value(at))
+    }
+
+    /// The value of `field`, inserted as the default first if absent (always `Some`).
+    pub(crate) fn or_default(&mut self, field: &Field) -> Option<&mut V>
+    where
+        V: Default,
+    {
+        let at = match self.find(field) {
+            Ok(at) => at,
+            Err(at) => self.0.insert_at(at, Key::from(field)),
+        };
+        self.0.value_at(at)
+    }
+
+    /// The fields with their values, in no meaningful order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key, &V)> {
+        self.0.iter()
     }
 }
 
@@ -413,6 +497,10 @@ impl<K, V> SmallMap<K, V> {
         at
     }
 
+    fn value(&self, at: usize) -> Option<&V> {
+        self.0.get(at).map(|(_, v)| v)
+    }
+
     fn value_at(&mut self, at: usize) -> Option<&mut V> {
         self.0.get_mut(at).map(|(_, v)| v)
     }
@@ -427,13 +515,6 @@ impl<K, V> SmallMap<K, V> {
 impl<K: Ord, V> SmallMap<K, V> {
     fn find(&self, key: &K) -> Result<usize, usize> {
         self.find_by(|k| k.cmp(key))
-    }
-
-    pub(crate) fn get(&self, key: &K) -> Option<&V> {
-        self.find(key)
-            .ok()
-            .and_then(|i| self.0.get(i))
-            .map(|(_, v)| v)
     }
 
     pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
@@ -1290,6 +1371,29 @@ mod tests {
             let mut want = live;
             want.sort();
             prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest! {
+        /// Law: an object's fields, keyed as the content keys them, hold exactly what a
+        /// plain map by field holds after the same writes, known and custom fields alike.
+        #[test]
+        fn fields_find_what_a_plain_map_holds(
+            writes in proptest::collection::vec((crate::strategies::field(), any::<u8>()), 0..24),
+            probes in proptest::collection::vec(crate::strategies::field(), 0..8),
+        ) {
+            let mut fields: Fields<Vec<u8>> = Fields::default();
+            let mut plain: std::collections::BTreeMap<Field, Vec<u8>> = Default::default();
+            for (field, x) in &writes {
+                if let Some(v) = fields.or_default(field) {
+                    v.push(*x);
+                }
+                plain.entry(field.clone()).or_default().push(*x);
+            }
+            for field in writes.iter().map(|(f, _)| f).chain(&probes) {
+                prop_assert_eq!(fields.get(field), plain.get(field));
+            }
+            prop_assert_eq!(fields.iter().count(), plain.len());
         }
     }
 

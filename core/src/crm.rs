@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::crdt::Val;
+use crate::crdt::{Key, Val};
 use crate::error::EditError;
 use crate::fold::{distance, fold};
 use crate::ids::{ContactId, GroupId, MemberId, ObjectId, OpId};
@@ -501,10 +501,10 @@ impl Workspace {
         let mut custom: BTreeMap<String, (OpId, String)> = BTreeMap::new();
         for (_, o) in &sources {
             for (f, r) in o.registers.iter() {
-                if let (Field::Custom(name), Some((at, Val::Text(v)))) = (f, r.all().last()) {
+                if let (Key::Custom(name), Some((at, Val::Text(v)))) = (f, r.all().last()) {
                     let at = at.id();
-                    if custom.get(name).is_none_or(|(cur, _)| at > *cur) {
-                        custom.insert(name.clone(), (at, v.to_string()));
+                    if custom.get(&**name).is_none_or(|(cur, _)| at > *cur) {
+                        custom.insert(name.to_string(), (at, v.to_string()));
                     }
                 }
             }

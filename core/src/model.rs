@@ -4,7 +4,7 @@
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
-use crate::crdt::{Authors, OrSet, Register, SmallMap, Stamp, Text, Val};
+use crate::crdt::{Authors, Fields, OrSet, Register, Stamp, Text, Val};
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
 use crate::op::{with_ids, Op};
@@ -45,8 +45,8 @@ pub(crate) struct Object {
     pub(crate) kind: ObjectKind,
     /// The creation's operation, whose author is the creator.
     pub(crate) created: Stamp,
-    pub(crate) registers: SmallMap<Field, Register>,
-    pub(crate) sets: SmallMap<Field, OrSet>,
+    pub(crate) registers: Fields<Register>,
+    pub(crate) sets: Fields<OrSet>,
     /// What most objects (contacts, events) lack, boxed so that they spend a word on it.
     rare: Option<Box<Rare>>,
 }
@@ -55,7 +55,7 @@ pub(crate) struct Object {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Rare {
     parent: Option<ObjectId>,
-    texts: SmallMap<Field, Text>,
+    texts: Fields<Text>,
 }
 
 impl Object {
@@ -63,8 +63,8 @@ impl Object {
         let mut o = Object {
             kind,
             created,
-            registers: SmallMap::default(),
-            sets: SmallMap::default(),
+            registers: Fields::default(),
+            sets: Fields::default(),
             rare: None,
         };
         o.set_parent(parent);
@@ -78,7 +78,7 @@ impl Object {
             (rare @ None, Some(_)) => {
                 *rare = Some(Box::new(Rare {
                     parent,
-                    texts: SmallMap::default(),
+                    texts: Fields::default(),
                 }));
             }
         }

@@ -360,47 +360,74 @@ pub enum Field {
     DecidedBy,
 }
 
-const FIELDS: [(&str, Field); 39] = [
-    ("display_name", Field::DisplayName),
-    ("given_name", Field::GivenName),
-    ("family_name", Field::FamilyName),
-    ("contact_kind", Field::ContactKind),
-    ("organisation", Field::Organisation),
-    ("job_title", Field::JobTitle),
-    ("emails", Field::Emails),
-    ("phones", Field::Phones),
-    ("links", Field::Links),
-    ("address", Field::Address),
-    ("tags", Field::Tags),
-    ("stage", Field::Stage),
-    ("owner", Field::Owner),
-    ("notes", Field::Notes),
-    ("archived", Field::Archived),
-    ("merged_into", Field::MergedInto),
-    ("event_kind", Field::EventKind),
-    ("title", Field::Title),
-    ("start", Field::Start),
-    ("end", Field::End),
-    ("location", Field::Location),
-    ("contacts", Field::Contacts),
-    ("attendees", Field::Attendees),
-    ("event_status", Field::EventStatus),
-    ("retracted", Field::Retracted),
-    ("from_stage", Field::FromStage),
-    ("to_stage", Field::ToStage),
-    ("language", Field::Language),
-    ("description", Field::Description),
-    ("term", Field::Term),
-    ("variants", Field::Variants),
-    ("see_also", Field::SeeAlso),
-    ("sources", Field::Sources),
-    ("entry_status", Field::EntryStatus),
-    ("definition", Field::Definition),
-    ("examples", Field::Examples),
-    ("text", Field::Text),
-    ("decided_at", Field::DecidedAt),
-    ("decided_by", Field::DecidedBy),
-];
+/// Defines the table of the known fields (every field but custom ones) with their text
+/// names, and [`KnownField`], their positions in it.
+macro_rules! known_fields {
+    ($($variant:ident => $name:literal,)*) => {
+        const FIELDS: [(&str, Field); [$(stringify!($variant)),*].len()] =
+            [$(($name, Field::$variant)),*];
+
+        /// A known field (any but a custom one) as one byte: the content keys its maps
+        /// with it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[repr(u8)]
+        pub(crate) enum KnownField {
+            $($variant),*
+        }
+
+        impl Field {
+            /// The field as one byte, unless it is a custom one.
+            pub(crate) fn known(&self) -> Option<KnownField> {
+                match self {
+                    $(Field::$variant => Some(KnownField::$variant),)*
+                    Field::Custom(_) => None,
+                }
+            }
+        }
+    };
+}
+
+known_fields! {
+    DisplayName => "display_name",
+    GivenName => "given_name",
+    FamilyName => "family_name",
+    ContactKind => "contact_kind",
+    Organisation => "organisation",
+    JobTitle => "job_title",
+    Emails => "emails",
+    Phones => "phones",
+    Links => "links",
+    Address => "address",
+    Tags => "tags",
+    Stage => "stage",
+    Owner => "owner",
+    Notes => "notes",
+    Archived => "archived",
+    MergedInto => "merged_into",
+    EventKind => "event_kind",
+    Title => "title",
+    Start => "start",
+    End => "end",
+    Location => "location",
+    Contacts => "contacts",
+    Attendees => "attendees",
+    EventStatus => "event_status",
+    Retracted => "retracted",
+    FromStage => "from_stage",
+    ToStage => "to_stage",
+    Language => "language",
+    Description => "description",
+    Term => "term",
+    Variants => "variants",
+    SeeAlso => "see_also",
+    Sources => "sources",
+    EntryStatus => "entry_status",
+    Definition => "definition",
+    Examples => "examples",
+    Text => "text",
+    DecidedAt => "decided_at",
+    DecidedBy => "decided_by",
+}
 
 impl Field {
     /// The text form: the field's lowercase name (`display_name`, `notes`, ...), or

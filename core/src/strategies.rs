@@ -5,7 +5,8 @@ use proptest::prelude::*;
 use crate::identity::Identity;
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{
-    Attendee, AttendeeRole, ContactKind, EntryStatus, EventKind, EventStatus, Instant, Party, Value,
+    Attendee, AttendeeRole, ContactKind, EntryStatus, EventKind, EventStatus, Field, Instant,
+    Party, Value,
 };
 
 /// One of four members: a small pool, so ids repeat as well as appear fresh.
@@ -26,6 +27,17 @@ pub(crate) fn object() -> impl Strategy<Value = ObjectId> {
 /// Short text, sometimes empty, with characters outside ASCII.
 pub(crate) fn text() -> impl Strategy<Value = String> {
     prop_oneof![Just(String::new()), "[a-zé🙂 ]{0,12}"]
+}
+
+/// A few known fields and custom ones.
+pub(crate) fn field() -> impl Strategy<Value = Field> {
+    prop_oneof![
+        Just(Field::DisplayName),
+        Just(Field::Title),
+        Just(Field::Contacts),
+        Just(Field::DecidedBy),
+        text().prop_map(Field::Custom),
+    ]
 }
 
 /// A value of every kind.
