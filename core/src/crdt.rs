@@ -64,12 +64,14 @@ impl Authors {
 }
 
 /// A value as the content keeps it: 24 bytes where a [`Value`] takes 40 (a workspace
-/// keeps one for every field of every object). Text keeps no spare capacity; the values
-/// that hold a member id or a free label, rare, are boxed. Compared like the [`Value`] it
-/// stands for ([`Val::view`]), so sets and registers order their values as before.
+/// keeps one for every field of every object). Short text (most names, phone numbers,
+/// addresses) is kept inline, longer text without spare capacity; the values that hold a
+/// member id or a free label, rare, are boxed. Compared like the [`Value`] it stands for
+/// ([`Val::view`]), so sets and registers order their values as before.
 #[derive(Clone, Debug)]
 pub(crate) enum Val {
     Null,
+    Short(ShortText),
     Text(Box<str>),
     Bool(bool),
     Object(ObjectId),
@@ -79,6 +81,34 @@ pub(crate) enum Val {
     EntryStatus(EntryStatus),
     /// A member, a contact kind or an attendee.
     Boxed(Box<Value>),
+}
+
+/// Text of at most [`ShortText::MAX`] bytes, inline.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShortText {
+    len: u8,
+    bytes: [u8; ShortText::MAX],
+}
+
+impl ShortText {
+    const MAX: usize = 22;
+
+    fn new(text: &str) -> Option<Self> {
+        let mut bytes = [0; Self::MAX];
+        bytes
+            .get_mut(..text.len())?
+            .copy_from_slice(text.as_bytes());
+        Some(ShortText {
+            len: text.len() as u8,
+            bytes,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        // Always whole text: it was copied from a `str`.
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
 }
 
 /// A [`Value`] or a [`Val`] seen the same way, to compare them: the variants of
@@ -121,6 +151,7 @@ impl Val {
     pub(crate) fn view(&self) -> ValueRef<'_> {
         match self {
             Val::Null => ValueRef::Null,
+            Val::Short(t) => ValueRef::Text(t.as_str()),
             Val::Text(t) => ValueRef::Text(t),
             Val::Bool(b) => ValueRef::Bool(*b),
             Val::Object(o) => ValueRef::Object(o),
@@ -136,6 +167,7 @@ impl Val {
     pub(crate) fn to_value(&self) -> Value {
         match self {
             Val::Null => Value::Null,
+            Val::Short(t) => Value::Text(t.as_str().to_string()),
             Val::Text(t) => Value::Text(t.to_string()),
             Val::Bool(b) => Value::Bool(*b),
             Val::Object(o) => Value::Object(*o),
@@ -149,6 +181,7 @@ impl Val {
 
     pub(crate) fn as_text(&self) -> Option<&str> {
         match self {
+            Val::Short(t) => Some(t.as_str()),
             Val::Text(t) => Some(t),
             _ => None,
         }
@@ -163,7 +196,9 @@ impl From<&Value> for Val {
     fn from(v: &Value) -> Self {
         match v {
             Value::Null => Val::Null,
-            Value::Text(t) => Val::Text(t.as_str().into()),
+            Value::Text(t) => {
+                ShortText::new(t).map_or_else(|| Val::Text(t.as_str().into()), Val::Short)
+            }
             Value::Bool(b) => Val::Bool(*b),
             Value::Object(o) => Val::Object(*o),
             Value::Instant(i) => Val::Instant(*i),
@@ -325,7 +360,10 @@ impl Register {
 pub(crate) struct OrSet {
     /// Each value present with the ids of its additions.
     tags: SmallMap<Val, Sorted<Stamp>>,
-    removed: BTreeSet<OpId>,
+    /// The additions removals listed, so that one arriving late stays out. Boxed: most
+    /// sets never see a removal.
+    #[allow(clippy::box_collection)]
+    removed: Option<Box<BTreeSet<OpId>>>,
 }
 
 impl OrSet {
@@ -337,7 +375,7 @@ impl OrSet {
 
     /// Adds `value` with id `id`; `authors` holds the authors of the ids kept.
     pub(crate) fn add(&mut self, authors: &mut Authors, id: OpId, value: &Value) {
-        if !self.removed.contains(&id) {
+        if !self.removed.as_ref().is_some_and(|r| r.contains(&id)) {
             let at = match self.find(value) {
                 Ok(at) => at,
                 Err(at) => self.tags.insert_at(at, Val::from(value)),
@@ -349,7 +387,10 @@ impl OrSet {
     }
 
     pub(crate) fn remove(&mut self, value: &Value, observed: &[OpId]) {
-        self.removed.extend(observed.iter().copied());
+        if !observed.is_empty() {
+            let removed = self.removed.get_or_insert_with(Box::default);
+            removed.extend(observed.iter().copied());
+        }
         if let Ok(at) = self.find(value) {
             if let Some(tags) = self.tags.value_at(at) {
                 tags.retain(|t| !observed.iter().any(|o| t.is(o)));

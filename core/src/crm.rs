@@ -501,8 +501,9 @@ impl Workspace {
         let mut custom: BTreeMap<String, (OpId, String)> = BTreeMap::new();
         for (_, o) in &sources {
             for (f, r) in o.registers.iter() {
-                if let (Key::Custom(name), Some((at, Val::Text(v)))) = (f, r.all().last()) {
-                    let at = at.id();
+                let last = r.all().last();
+                let text = last.and_then(|(at, v)| v.as_text().map(|v| (at.id(), v)));
+                if let (Key::Custom(name), Some((at, v))) = (f, text) {
                     if custom.get(&**name).is_none_or(|(cur, _)| at > *cur) {
                         custom.insert(name.to_string(), (at, v.to_string()));
                     }
