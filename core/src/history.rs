@@ -353,7 +353,9 @@ pub(crate) struct History {
     index: Index,
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
-    by_author: BTreeMap<MemberId, Vec<u32>>,
+    /// The changes of each forked author, in the order stored (those of any other author
+    /// are their `by_seq`).
+    forked_changes: BTreeMap<MemberId, Vec<u32>>,
     /// Every author of a stored change, held once for all their changes.
     authors: crate::crdt::Authors,
     /// By author, the first change stored with each sequence number (1, 2, ...): each
@@ -409,11 +411,8 @@ impl History {
             let body = &node;
             let author = node.author();
             self.index.remove(&node.hash, self.nodes.len() as u32);
-            if let Some(v) = self.by_author.get_mut(&author) {
+            if let Some(v) = self.forked_changes.get_mut(&author) {
                 v.pop();
-                if v.is_empty() {
-                    self.by_author.remove(&author);
-                }
             }
             let popped = self.nodes.len() as u32;
             let key = (author, body.seq);
@@ -446,6 +445,9 @@ impl History {
         self.auth_heads = mark.auth_heads;
         self.max_counter = mark.max_counter;
         self.forked = mark.forked;
+        let forked = &self.forked;
+        self.forked_changes
+            .retain(|author, _| forked.contains(author));
         self.settled = self.settled.min(self.nodes.len());
     }
 
@@ -503,8 +505,12 @@ impl History {
         }
     }
 
+    /// Every change of `author`, in the order stored.
     pub(crate) fn changes_by(&self, author: &MemberId) -> &[u32] {
-        self.by_author.get(author).map(Vec::as_slice).unwrap_or(&[])
+        self.forked_changes
+            .get(author)
+            .or_else(|| self.by_seq.get(author))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The sequence number of `author`'s next change: one more than the highest stored.
@@ -777,11 +783,15 @@ impl History {
                 .entry((change.body.author, change.body.seq))
                 .or_default()
                 .push(i);
+            // Its changes so far are those stored in sequence.
+            let so_far = firsts.as_slice();
+            self.forked_changes
+                .entry(change.body.author)
+                .or_insert_with(|| so_far.to_vec());
         }
-        self.by_author
-            .entry(change.body.author)
-            .or_default()
-            .push(i);
+        if let Some(all) = self.forked_changes.get_mut(&change.body.author) {
+            all.push(i);
+        }
         let Change { hash, body, seal } = change;
         let author = self.authors.get(body.author);
         self.nodes.push(Node {
