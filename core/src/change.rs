@@ -49,7 +49,7 @@ pub(crate) struct ChangeBody<O = Vec<Op>> {
 /// The operations of a change one at a time: see [`Ops::each`].
 pub(crate) enum OpIter<'a> {
     Decoded(std::slice::Iter<'a, Op>),
-    Encoded { rest: &'a [u8], left: usize },
+    Encoded(crate::compact::OpsReader<'a>),
 }
 
 impl<'a> Iterator for OpIter<'a> {
@@ -58,21 +58,7 @@ impl<'a> Iterator for OpIter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             OpIter::Decoded(ops) => ops.next().map(Cow::Borrowed),
-            OpIter::Encoded { rest, left } => {
-                *left = left.checked_sub(1)?;
-                match postcard::take_from_bytes::<Op>(rest) {
-                    Ok((op, tail)) => {
-                        *rest = tail;
-                        Some(Cow::Owned(op))
-                    }
-                    Err(_) => {
-                        // Only encodings of operations are kept.
-                        debug_assert!(false, "stored operations do not decode");
-                        *left = 0;
-                        None
-                    }
-                }
-            }
+            OpIter::Encoded(ops) => ops.next().map(Cow::Owned),
         }
     }
 }
@@ -167,54 +153,31 @@ impl ChangeView for Change {
 }
 
 /// The operations of a change past its hashing. A change arrives with its operations
-/// decoded and, when hashing it encoded them, also encoded; once stored and taken in by
-/// the content and permissions ([`crate::history::History::settle`]), only the encoding
-/// is kept (a third of the size, strings included), decoded again only when the history
-/// is replayed or sent.
+/// decoded; once stored and taken in by the content and permissions
+/// ([`crate::history::History::settle`]), they are kept encoded as a compact list encodes
+/// them ([`crate::compact::OpsWriter`]: the author, the objects created and those edited
+/// again written once each; a fifth of their decoded size, strings included), decoded
+/// again only when the history is replayed or sent. Reading them takes the author and
+/// counter of their change, which the encoding leaves out.
 #[derive(Clone, Debug)]
 pub(crate) enum Ops {
     Decoded(Vec<Op>),
-    /// Boxed, so that the settled form (every stored change but the newest) does not
-    /// make room for it.
-    Both(Box<BothForms>),
-    /// Their [`crate::op::total_width`] (a varint), then their postcard encoding, as in
-    /// the change's canonical bytes: one allocation, and the width takes no field of its
-    /// own (so `Ops` takes three words).
+    /// Their [`crate::op::total_width`] (a varint), then their encoding: one allocation,
+    /// and the width takes no field of its own (so `Ops` takes three words).
     Encoded(Box<[u8]>),
 }
 
-/// The same operations, whatever forms they are kept in (an encoding is canonical: equal
-/// operations have equal encodings).
-impl PartialEq for Ops {
-    fn eq(&self, other: &Self) -> bool {
-        match (self.bytes(), other.bytes()) {
-            (Some(a), Some(b)) => a == b,
-            _ => self.ops() == other.ops(),
-        }
-    }
-}
-
-impl Eq for Ops {}
-
-/// Operations decoded and encoded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct BothForms {
-    ops: Vec<Op>,
-    /// Their settled form ([`Ops::Encoded`]), kept from the change's canonical bytes.
-    bytes: Box<[u8]>,
-}
-
 impl Ops {
-    /// The operations, decoded if they are kept encoded.
-    pub(crate) fn ops(&self) -> Cow<'_, [Op]> {
+    /// The operations of a change by `author` from counter `lamport`, decoded if they
+    /// are kept encoded.
+    pub(crate) fn ops(&self, author: MemberId, lamport: u64) -> Cow<'_, [Op]> {
         match self {
             Ops::Decoded(ops) => Cow::Borrowed(ops),
-            Ops::Both(both) => Cow::Borrowed(&both.ops),
             Ops::Encoded(_) => {
                 // One way of decoding, with the room known beforehand (an operation
                 // takes a byte at least).
-                let (count, ops) = self.each();
-                let mut out = Vec::with_capacity(count.min(self.bytes().map_or(0, <[u8]>::len)));
+                let (count, ops) = self.each(author, lamport);
+                let mut out = Vec::with_capacity(count);
                 out.extend(ops.map(Cow::into_owned));
                 Cow::Owned(out)
             }
@@ -225,64 +188,40 @@ impl Ops {
     pub(crate) fn width(&self) -> u64 {
         match self {
             Ops::Decoded(ops) => crate::op::total_width(ops),
-            Ops::Both(both) => crate::op::total_width(&both.ops),
             Ops::Encoded(settled) => split_settled(settled).0,
         }
     }
 
-    /// The operations one at a time (each decoded as it is read, if they are kept
-    /// encoded, so that a large change is never decoded whole), with their number.
-    pub(crate) fn each(&self) -> (usize, OpIter<'_>) {
+    /// The operations of a change by `author` from counter `lamport`, one at a time
+    /// (each decoded as it is read, if they are kept encoded, so that a large change is
+    /// never decoded whole), with their number.
+    pub(crate) fn each(&self, author: MemberId, lamport: u64) -> (usize, OpIter<'_>) {
         match self {
             Ops::Decoded(ops) => (ops.len(), OpIter::Decoded(ops.iter())),
-            Ops::Both(both) => (both.ops.len(), OpIter::Decoded(both.ops.iter())),
             Ops::Encoded(settled) => {
-                match postcard::take_from_bytes::<usize>(split_settled(settled).1) {
-                    Ok((left, rest)) => (left, OpIter::Encoded { rest, left }),
-                    Err(_) => {
-                        debug_assert!(false, "stored operations do not decode");
-                        (0, OpIter::Encoded { rest: &[], left: 0 })
-                    }
-                }
+                let (count, ops) =
+                    crate::compact::read_ops(author, lamport, split_settled(settled).1);
+                (count, OpIter::Encoded(ops))
             }
         }
     }
 
-    /// Their encoding, if they have one.
-    fn bytes(&self) -> Option<&[u8]> {
-        match self {
-            Ops::Decoded(_) => None,
-            Ops::Both(both) => Some(split_settled(&both.bytes).1),
-            Ops::Encoded(settled) => Some(split_settled(settled).1),
+    /// Keeps only the encoding (made with `writer`) of the operations of a change by
+    /// `author` from counter `lamport`.
+    pub(crate) fn settle(
+        &mut self,
+        author: MemberId,
+        lamport: u64,
+        writer: &mut crate::compact::OpsWriter,
+    ) {
+        if let Ops::Decoded(ops) = self {
+            let mut prefix = [0; 10];
+            let width = crate::op::total_width(ops);
+            let width = postcard::to_slice(&width, &mut prefix).map_or(&[][..], |w| &*w);
+            let encoded = writer.write(author, lamport, ops);
+            *self = Ops::Encoded(width.iter().chain(encoded).copied().collect());
         }
     }
-
-    /// Keeps only the encoding, made in `buf` if there is none yet.
-    pub(crate) fn settle(&mut self, buf: &mut Vec<u8>) {
-        *self = match std::mem::replace(self, Ops::Decoded(Vec::new())) {
-            Ops::Both(both) => Ops::Encoded(both.bytes),
-            Ops::Decoded(ops) => {
-                buf.clear();
-                match postcard::serialize_with_flavor(&ops, Extend(buf)) {
-                    Ok(()) => Ops::Encoded(settled_form(&ops, buf)),
-                    Err(_) => {
-                        // Plain data always encodes; keep the operations decoded if not.
-                        debug_assert!(false, "operations did not encode");
-                        Ops::Decoded(ops)
-                    }
-                }
-            }
-            settled @ Ops::Encoded(_) => settled,
-        };
-    }
-}
-
-/// The settled form ([`Ops::Encoded`]) of `ops`, whose encoding is `encoding`.
-fn settled_form(ops: &[Op], encoding: &[u8]) -> Box<[u8]> {
-    let mut prefix = [0; 10];
-    let width =
-        postcard::to_slice(&crate::op::total_width(ops), &mut prefix).map_or(&[][..], |w| &*w);
-    width.iter().chain(encoding).copied().collect()
 }
 
 /// The width and the operations' encoding of their settled form ([`Ops::Encoded`]).
@@ -292,6 +231,23 @@ fn split_settled(settled: &[u8]) -> (u64, &[u8]) {
         (0, &[])
     })
 }
+
+/// The same change content, whatever form its operations are kept in.
+impl PartialEq for ChangeBody<Ops> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.author, self.seq, self.lamport, &self.deps, self.time)
+            == (
+                other.author,
+                other.seq,
+                other.lamport,
+                &other.deps,
+                other.time,
+            )
+            && self.ops.ops(self.author, self.lamport) == other.ops.ops(other.author, other.lamport)
+    }
+}
+
+impl Eq for ChangeBody<Ops> {}
 
 impl ChangeBody {
     /// The body with `ops` as its operations.
@@ -317,7 +273,7 @@ impl ChangeBody<Ops> {
             lamport: self.lamport,
             deps: self.deps.clone(),
             time: self.time,
-            ops: self.ops.ops().into_owned(),
+            ops: self.ops.ops(self.author, self.lamport).into_owned(),
         }
     }
 }
@@ -349,8 +305,8 @@ struct Wire<'a> {
 
 /// A decoded, hashed change and its seal. Signatures are checked before a `Change` exists
 /// ([`Change::decode_all`], [`Change::check_all`]); a `Change` never holds a forged one.
-/// Its canonical bytes are not kept whole: its operations keep theirs (the tail of the
-/// canonical bytes, see [`Ops`]); the rest is rebuilt from the body when needed.
+/// Its canonical bytes are not kept: they are rebuilt from the body when needed (once
+/// stored, its operations are kept in a smaller encoding of their own, see [`Ops`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Change {
     pub(crate) hash: ChangeHash,
@@ -399,42 +355,28 @@ fn hash_body_bytes(body_bytes: &[u8]) -> ChangeHash {
 
 /// The hash of a change from its body's canonical encoding, written into a buffer this
 /// thread keeps (loading rebuilds and hashes every change: a fresh vector per change,
-/// grown a byte at a time, was a good part of it), with the change's operations encoded
-/// (the canonical encoding ends with theirs) and decoded.
+/// grown a byte at a time, was a good part of it).
 fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let (hash, body, bytes) = SCRATCH.with(|scratch| {
+    let hash = SCRATCH.with(|scratch| {
         let Ok(mut buf) = scratch.try_borrow_mut() else {
-            return (hash_body_bytes(&body_bytes(&body)), body, None);
+            return hash_body_bytes(&body_bytes(&body));
         };
         buf.clear();
-        // A struct encodes as its fields in order: the header's fields, then the ops.
-        let header = (body.author, body.seq, body.lamport, &body.deps, body.time);
-        let encoded = postcard::serialize_with_flavor(&header, Extend(&mut buf)).and_then(|()| {
-            let split = buf.len();
-            postcard::serialize_with_flavor(&body.ops, Extend(&mut buf)).map(|()| split)
-        });
-        let out = match encoded {
-            Ok(split) => {
-                let bytes = buf.get(split..).map(|ops| settled_form(&body.ops, ops));
-                (hash_body_bytes(&buf), body, bytes)
-            }
+        let hash = match postcard::serialize_with_flavor(&body, Extend(&mut buf)) {
+            Ok(()) => hash_body_bytes(&buf),
             // Encoding plain data cannot fail.
-            Err(_) => (hash_body_bytes(&body_bytes(&body)), body, None),
+            Err(_) => hash_body_bytes(&body_bytes(&body)),
         };
         // A large change (a whole import) does not leave its room to the thread.
         if buf.capacity() > SCRATCH_KEPT {
             *buf = Vec::new();
         }
-        out
+        hash
     });
-    let body = body.with_ops(|ops| match bytes {
-        Some(bytes) => Ops::Both(Box::new(BothForms { ops, bytes })),
-        None => Ops::Decoded(ops),
-    });
-    (hash, body)
+    (hash, body.with_ops(Ops::Decoded))
 }
 
 /// The largest encoding buffer a thread keeps between changes.
@@ -755,7 +697,7 @@ impl Change {
                 Rejection::Structure("dependencies are not sorted and distinct"),
             ));
         }
-        let ops = body.ops.ops();
+        let ops = body.ops.ops(body.author, body.lamport);
         let genesis = ops.iter().any(|op| matches!(op, Op::Genesis { .. }));
         if body.deps.is_empty() != genesis || (genesis && ops.len() != 1) {
             return Err((
@@ -864,12 +806,9 @@ mod tests {
 
     proptest::proptest! {
         /// Law: a change's hash, encoded into the thread's reused buffer, is the hash of
-        /// its encoding made afresh, whatever was encoded before (longer or shorter); the
-        /// operations' encoding kept from it is theirs, and settled operations (kept
-        /// encoded only, whether an encoding came with them or not) read back the same
-        /// and compare equal to them in any form.
+        /// its encoding made afresh, whatever was encoded before (longer or shorter).
         #[test]
-        fn change_hash_is_the_hash_of_a_fresh_encoding_and_settled_ops_read_back(
+        fn change_hash_is_the_hash_of_a_fresh_encoding(
             names in proptest::collection::vec("[a-zé🙂]{0,300}", 0..6),
             deps in 0usize..4,
             seq in proptest::num::u64::ANY,
@@ -883,27 +822,33 @@ mod tests {
                 ops: names.into_iter().map(|name| Op::RenameWorkspace { name }).collect(),
             };
             let fresh = hash_body_bytes(&body_bytes(&body));
-            let ops = body.ops.clone();
-            let (hash, stored) = hash_body(body);
+            let (hash, _) = hash_body(body);
             proptest::prop_assert_eq!(hash, fresh);
-            let Ops::Both(both) = &stored.ops else {
-                panic!("hashing kept no encoding: {:?}", stored.ops);
-            };
-            proptest::prop_assert_eq!(&both.ops, &ops);
-            let (width, bytes) = split_settled(&both.bytes);
-            proptest::prop_assert_eq!(width, crate::op::total_width(&ops));
-            proptest::prop_assert_eq!(bytes.to_vec(), postcard::to_allocvec(&ops).unwrap());
-            let mut buf = vec![9; 3];
-            for mut settled in [stored.ops.clone(), Ops::Decoded(ops.clone())] {
-                settled.settle(&mut buf);
-                let encoded = matches!(settled, Ops::Encoded(_));
-                proptest::prop_assert!(encoded, "settled operations stay decoded");
-                proptest::prop_assert_eq!(settled.ops().into_owned(), ops.clone());
-                proptest::prop_assert_eq!(settled.width(), crate::op::total_width(&ops));
-                // Equal operations are equal in any form.
-                proptest::prop_assert_eq!(&settled, &stored.ops);
-                proptest::prop_assert_eq!(&settled, &Ops::Decoded(ops.clone()));
-            }
+        }
+
+        /// Law: settled operations (kept encoded, the author and the objects the change
+        /// creates or names again written once each) read back as the operations they
+        /// were, one at a time or whole, with the same width, and changes compare equal
+        /// whatever form their operations are kept in.
+        #[test]
+        fn settled_ops_read_back(
+            ops in proptest::collection::vec(crate::strategies::op(), 0..12),
+            author in crate::strategies::member(),
+            lamport in 0u64..8,
+        ) {
+            let mut writer = crate::compact::OpsWriter::default();
+            // A writer that served another change first.
+            writer.write(MemberId::from_bytes([1; 32]), 3, &ops);
+            let mut settled = Ops::Decoded(ops.clone());
+            settled.settle(author, lamport, &mut writer);
+            proptest::prop_assert!(matches!(settled, Ops::Encoded(_)), "settled operations stay decoded");
+            proptest::prop_assert_eq!(settled.ops(author, lamport).into_owned(), ops.clone());
+            let (count, each) = settled.each(author, lamport);
+            proptest::prop_assert_eq!(count, ops.len());
+            proptest::prop_assert_eq!(each.map(Cow::into_owned).collect::<Vec<_>>(), ops.clone());
+            proptest::prop_assert_eq!(settled.width(), crate::op::total_width(&ops));
+            let body = |ops| ChangeBody { author, seq: 1, lamport, deps: Vec::new(), time: 0, ops };
+            proptest::prop_assert_eq!(body(settled), body(Ops::Decoded(ops)));
         }
     }
 

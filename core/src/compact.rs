@@ -123,6 +123,11 @@ struct Interner<const N: usize> {
 }
 
 impl<const N: usize> Interner<N> {
+    fn clear(&mut self) {
+        self.len = 0;
+        self.index.clear();
+    }
+
     fn push(&mut self, id: [u8; N]) {
         self.index.insert(id, self.len);
         self.len += 1;
@@ -221,7 +226,7 @@ pub(crate) fn encode(changes: &[impl ChangeView], seals: &[Seal]) -> Vec<u8> {
                 }
             }
         }
-        let (count, ops) = change.ops().each();
+        let (count, ops) = change.ops().each(author, change.lamport());
         put_varint(&mut w.out, count as u64);
         let mut counter = change.lamport();
         for op in ops {
@@ -247,6 +252,90 @@ pub(crate) fn encode(changes: &[impl ChangeView], seals: &[Seal]) -> Vec<u8> {
         positions.insert(change.hash(), at);
     }
     w.out
+}
+
+/// Writes the operations of one change at a time the way a compact list writes them
+/// (their number, then each one), with tables of their own that start with the change's
+/// author: the form a stored change keeps them in ([`crate::change::Ops`]), read back by
+/// [`read_ops`]. A change names its author, the objects it creates and the objects it
+/// edits again and again: each is written once. One writer serves many changes, its room
+/// kept from one to the next.
+#[derive(Default)]
+pub(crate) struct OpsWriter(Writer);
+
+impl OpsWriter {
+    /// The operations of a change by `author` from counter `lamport`, written.
+    pub(crate) fn write(&mut self, author: MemberId, lamport: u64, ops: &[Op]) -> &[u8] {
+        let w = &mut self.0;
+        w.out.clear();
+        w.members.clear();
+        w.objects.clear();
+        w.groups.clear();
+        w.members.push(*author.as_bytes());
+        put_varint(&mut w.out, ops.len() as u64);
+        let mut counter = lamport;
+        for op in ops {
+            // Plain data always encodes; an error here would be a bug in this module.
+            if op.serialize(&mut *w).is_err() {
+                debug_assert!(false, "an operation did not encode");
+            }
+            w.created(op, OpId { counter, author });
+            counter = counter.saturating_add(op.width());
+        }
+        &w.out
+    }
+}
+
+/// Operations written by an [`OpsWriter`], read one at a time.
+pub(crate) struct OpsReader<'a> {
+    reader: Reader<'a>,
+    left: usize,
+    id: OpId,
+}
+
+/// Reads operations written by an [`OpsWriter`] with the same `author` and `lamport`: their
+/// number, and each one as it is read.
+pub(crate) fn read_ops(author: MemberId, lamport: u64, bytes: &[u8]) -> (usize, OpsReader<'_>) {
+    let mut reader = Reader {
+        input: bytes,
+        members: vec![*author.as_bytes()],
+        objects: Vec::new(),
+        groups: Vec::new(),
+    };
+    let left = reader.len().unwrap_or_else(|_| {
+        debug_assert!(false, "stored operations do not decode");
+        0
+    });
+    let id = OpId {
+        counter: lamport,
+        author,
+    };
+    (left, OpsReader { reader, left, id })
+}
+
+impl Iterator for OpsReader<'_> {
+    type Item = Op;
+
+    fn next(&mut self) -> Option<Op> {
+        self.left = self.left.checked_sub(1)?;
+        match Op::deserialize(&mut self.reader) {
+            Ok(op) => {
+                self.reader.created(&op, self.id);
+                self.id.counter = self.id.counter.saturating_add(op.width());
+                Some(op)
+            }
+            Err(_) => {
+                // Only what an `OpsWriter` wrote is read.
+                debug_assert!(false, "stored operations do not decode");
+                self.left = 0;
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
 }
 
 type WResult = Result<(), CompactError>;
@@ -729,10 +818,9 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         name: &'static str,
         visitor: V,
     ) -> RResult<V::Value> {
+        // Ids take their bytes whole.
         fn raw<'de, V: Visitor<'de>>(visitor: V, id: &[u8]) -> RResult<V::Value> {
-            visitor.visit_newtype_struct(de::value::SeqDeserializer::<_, CompactError>::new(
-                id.iter().copied(),
-            ))
+            visitor.visit_bytes(id)
         }
         match Table::of(name) {
             None => visitor.visit_newtype_struct(self),
@@ -866,123 +954,7 @@ mod tests {
     use crate::identity::Identity;
     use crate::ids::OpId;
     use crate::object::{Field, ObjectKind, Value};
-    use crate::op::{GroupRole, GroupUpdate, Role};
-    use crate::strategies::{field, member, object, text, value};
-
-    fn group() -> impl Strategy<Value = GroupId> {
-        (0u8..4, 0u64..6).prop_map(|(n, c)| {
-            GroupId::derive(OpId {
-                counter: c,
-                author: Identity::from_secret_bytes([n; 32]).member_id(),
-            })
-        })
-    }
-    fn op_id() -> impl Strategy<Value = OpId> {
-        (any::<u64>(), member()).prop_map(|(counter, author)| OpId { counter, author })
-    }
-
-    /// Every variant of [`Op`], with arbitrary content.
-    fn op() -> impl Strategy<Value = Op> {
-        let role = prop_oneof![Just(Role::Guest), Just(Role::Owner)];
-        let update = prop_oneof![
-            text().prop_map(GroupUpdate::Name),
-            text().prop_map(GroupUpdate::Purpose),
-            prop::collection::vec(text(), 0..3).prop_map(GroupUpdate::Tags),
-            any::<bool>().prop_map(GroupUpdate::Open),
-            any::<bool>().prop_map(GroupUpdate::Archived),
-        ];
-        let kind = prop_oneof![Just(ObjectKind::Contact), Just(ObjectKind::Comment)];
-        prop_oneof![
-            text().prop_map(|name| Op::Genesis { name }),
-            (member(), role.clone()).prop_map(|(member, role)| Op::AddMember { member, role }),
-            (member(), role).prop_map(|(member, role)| Op::SetRole { member, role }),
-            member().prop_map(|member| Op::RemoveMember { member }),
-            Just(Op::Leave),
-            text().prop_map(|display_name| Op::SetProfile { display_name }),
-            text().prop_map(|name| Op::RenameWorkspace { name }),
-            (
-                text(),
-                text(),
-                prop::collection::vec(text(), 0..3),
-                any::<bool>()
-            )
-                .prop_map(|(name, purpose, tags, open)| Op::CreateGroup {
-                    name,
-                    purpose,
-                    tags,
-                    open
-                }),
-            (group(), update).prop_map(|(group, update)| Op::UpdateGroup { group, update }),
-            (group(), member()).prop_map(|(group, member)| Op::SetGroupRole {
-                group,
-                member,
-                role: GroupRole::Lead
-            }),
-            (group(), member()).prop_map(|(group, member)| Op::RemoveFromGroup { group, member }),
-            group().prop_map(|group| Op::JoinGroup { group }),
-            group().prop_map(|group| Op::LeaveGroup { group }),
-            (
-                kind,
-                prop::option::of(object()),
-                prop::collection::vec(group(), 0..3)
-            )
-                .prop_map(|(kind, parent, groups)| Op::Create {
-                    kind,
-                    parent,
-                    groups
-                }),
-            (object(), group()).prop_map(|(object, group)| Op::Share { object, group }),
-            (object(), group()).prop_map(|(object, group)| Op::Unshare { object, group }),
-            (
-                object(),
-                field(),
-                value(),
-                prop::collection::vec(op_id(), 0..3)
-            )
-                .prop_map(|(object, field, value, pred)| Op::Set {
-                    object,
-                    field,
-                    value,
-                    pred
-                }),
-            (object(), field(), value()).prop_map(|(object, field, value)| Op::Add {
-                object,
-                field,
-                value
-            }),
-            (
-                object(),
-                field(),
-                value(),
-                prop::collection::vec(op_id(), 0..3)
-            )
-                .prop_map(|(object, field, value, observed)| Op::Remove {
-                    object,
-                    field,
-                    value,
-                    observed
-                }),
-            (object(), field(), prop::option::of(op_id()), text()).prop_map(
-                |(object, field, after, text)| Op::Insert {
-                    object,
-                    field,
-                    after,
-                    text
-                }
-            ),
-            (
-                object(),
-                field(),
-                prop::collection::vec((op_id(), any::<u32>()), 0..3)
-            )
-                .prop_map(|(object, field, runs)| Op::Delete {
-                    object,
-                    field,
-                    runs
-                }),
-            prop::collection::vec(text(), 0..4).prop_map(|stages| Op::SetPipeline { stages }),
-        ]
-    }
+    use crate::strategies::op;
 
     /// A change's content apart from its dependencies: author, seq, Lamport, time, ops.
     type Draft = (u8, u64, u64, i64, Vec<Op>);

@@ -181,13 +181,13 @@ impl Node {
 
     /// Its operations (decoded, when they are kept encoded).
     pub(crate) fn ops(&self) -> Cow<'_, [Op]> {
-        self.ops.ops()
+        self.ops.ops(self.author(), self.lamport)
     }
 
     /// Its operations one at a time (each decoded as it is read, when they are kept
     /// encoded: a large change is never decoded whole, which takes several times longer).
     pub(crate) fn each_op(&self) -> OpIter<'_> {
-        self.ops.each().1
+        self.ops.each(self.author(), self.lamport).1
     }
 
     /// The last operation counter it uses.
@@ -395,10 +395,11 @@ impl History {
     /// once the content and permissions have taken them in (they are decoded again only
     /// for a replay or to be sent).
     pub(crate) fn settle(&mut self) {
-        let mut buf = Vec::new();
+        let mut writer = crate::compact::OpsWriter::default();
         for i in self.settled..self.nodes.len() {
             if let Some(node) = self.nodes.get_mut(i) {
-                node.ops.settle(&mut buf);
+                let (author, lamport) = (node.author(), node.lamport);
+                node.ops.settle(author, lamport, &mut writer);
             }
         }
         self.settled = self.nodes.len();
@@ -430,7 +431,7 @@ impl History {
                     self.by_seq.remove(&author);
                 }
             }
-            for op in body.ops.ops().iter() {
+            for op in body.ops().iter() {
                 if let Op::AddMember { member, .. } = op {
                     if let Some(v) = self.adds.get_mut(member) {
                         v.retain(|&i| (i as usize) < mark.len);
@@ -747,7 +748,7 @@ impl History {
     /// Stores a checked change; returns its index.
     pub(crate) fn insert(&mut self, change: Change, deps: Vec<u32>) -> u32 {
         let i = self.nodes.len() as u32;
-        let ops = change.body.ops.ops();
+        let ops = change.body.ops.ops(change.body.author, change.body.lamport);
         let authority = ops.iter().any(Op::is_authority);
         let auth_past = self.auth_frontier_of(&deps);
         let auth_clock = self.auth_clock_of(&deps);

@@ -99,6 +99,14 @@ macro_rules! hex_id {
                     ) -> Result<$name, D::Error> {
                         <[u8; $len]>::deserialize(deserializer).map($name)
                     }
+
+                    /// The raw bytes at once, from a format that has them whole (the
+                    /// compact form's id tables).
+                    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<$name, E> {
+                        <[u8; $len]>::try_from(bytes)
+                            .map($name)
+                            .map_err(|_| E::invalid_length(bytes.len(), &self))
+                    }
                 }
 
                 if deserializer.is_human_readable() {

@@ -3,11 +3,12 @@
 use proptest::prelude::*;
 
 use crate::identity::Identity;
-use crate::ids::{MemberId, ObjectId, OpId};
+use crate::ids::{GroupId, MemberId, ObjectId, OpId};
 use crate::object::{
     Attendee, AttendeeRole, ContactKind, EntryStatus, EventKind, EventStatus, Field, Instant,
-    Party, Value,
+    ObjectKind, Party, Value,
 };
+use crate::op::{GroupRole, GroupUpdate, Op, Role};
 
 /// One of four members: a small pool, so ids repeat as well as appear fresh.
 pub(crate) fn member() -> impl Strategy<Value = MemberId> {
@@ -67,5 +68,123 @@ pub(crate) fn value() -> impl Strategy<Value = Value> {
             party,
             role: AttendeeRole::Chair
         })),
+    ]
+}
+
+/// One of a small pool of group ids.
+pub(crate) fn group() -> impl Strategy<Value = GroupId> {
+    (0u8..4, 0u64..6).prop_map(|(n, c)| {
+        GroupId::derive(OpId {
+            counter: c,
+            author: Identity::from_secret_bytes([n; 32]).member_id(),
+        })
+    })
+}
+/// An operation id by one of the members.
+pub(crate) fn op_id() -> impl Strategy<Value = OpId> {
+    (any::<u64>(), member()).prop_map(|(counter, author)| OpId { counter, author })
+}
+
+/// Every variant of [`Op`], with arbitrary content.
+/// An operation of every kind.
+pub(crate) fn op() -> impl Strategy<Value = Op> {
+    let role = prop_oneof![Just(Role::Guest), Just(Role::Owner)];
+    let update = prop_oneof![
+        text().prop_map(GroupUpdate::Name),
+        text().prop_map(GroupUpdate::Purpose),
+        prop::collection::vec(text(), 0..3).prop_map(GroupUpdate::Tags),
+        any::<bool>().prop_map(GroupUpdate::Open),
+        any::<bool>().prop_map(GroupUpdate::Archived),
+    ];
+    let kind = prop_oneof![Just(ObjectKind::Contact), Just(ObjectKind::Comment)];
+    prop_oneof![
+        text().prop_map(|name| Op::Genesis { name }),
+        (member(), role.clone()).prop_map(|(member, role)| Op::AddMember { member, role }),
+        (member(), role).prop_map(|(member, role)| Op::SetRole { member, role }),
+        member().prop_map(|member| Op::RemoveMember { member }),
+        Just(Op::Leave),
+        text().prop_map(|display_name| Op::SetProfile { display_name }),
+        text().prop_map(|name| Op::RenameWorkspace { name }),
+        (
+            text(),
+            text(),
+            prop::collection::vec(text(), 0..3),
+            any::<bool>()
+        )
+            .prop_map(|(name, purpose, tags, open)| Op::CreateGroup {
+                name,
+                purpose,
+                tags,
+                open
+            }),
+        (group(), update).prop_map(|(group, update)| Op::UpdateGroup { group, update }),
+        (group(), member()).prop_map(|(group, member)| Op::SetGroupRole {
+            group,
+            member,
+            role: GroupRole::Lead
+        }),
+        (group(), member()).prop_map(|(group, member)| Op::RemoveFromGroup { group, member }),
+        group().prop_map(|group| Op::JoinGroup { group }),
+        group().prop_map(|group| Op::LeaveGroup { group }),
+        (
+            kind,
+            prop::option::of(object()),
+            prop::collection::vec(group(), 0..3)
+        )
+            .prop_map(|(kind, parent, groups)| Op::Create {
+                kind,
+                parent,
+                groups
+            }),
+        (object(), group()).prop_map(|(object, group)| Op::Share { object, group }),
+        (object(), group()).prop_map(|(object, group)| Op::Unshare { object, group }),
+        (
+            object(),
+            field(),
+            value(),
+            prop::collection::vec(op_id(), 0..3)
+        )
+            .prop_map(|(object, field, value, pred)| Op::Set {
+                object,
+                field,
+                value,
+                pred
+            }),
+        (object(), field(), value()).prop_map(|(object, field, value)| Op::Add {
+            object,
+            field,
+            value
+        }),
+        (
+            object(),
+            field(),
+            value(),
+            prop::collection::vec(op_id(), 0..3)
+        )
+            .prop_map(|(object, field, value, observed)| Op::Remove {
+                object,
+                field,
+                value,
+                observed
+            }),
+        (object(), field(), prop::option::of(op_id()), text()).prop_map(
+            |(object, field, after, text)| Op::Insert {
+                object,
+                field,
+                after,
+                text
+            }
+        ),
+        (
+            object(),
+            field(),
+            prop::collection::vec((op_id(), any::<u32>()), 0..3)
+        )
+            .prop_map(|(object, field, runs)| Op::Delete {
+                object,
+                field,
+                runs
+            }),
+        prop::collection::vec(text(), 0..4).prop_map(|stages| Op::SetPipeline { stages }),
     ]
 }
