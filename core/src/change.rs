@@ -35,7 +35,7 @@ const HASH_CONTEXT: &str = "cercle 2026-11 change hash";
 const SEAL_CONTEXT: &[u8] = b"cercle change v2\0";
 
 /// The signed content of a change. Its operations are a list of [`Op`]s, or in a stored
-/// change, the history's [`crate::history::Ops`] (kept encoded once settled).
+/// change, [`Ops`] (kept encoded once settled).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ChangeBody<O = Vec<Op>> {
     pub(crate) author: MemberId,

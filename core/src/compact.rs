@@ -26,6 +26,9 @@
 //!
 //! The compact form is only an encoding, never trusted: reading it rebuilds each change's
 //! canonical bytes, whose hash and signature are then checked.
+//!
+//! A stored change keeps its operations in the same encoding, written with tables of
+//! their own that start with the change's author ([`OpsWriter`], [`read_ops`]).
 
 use foldhash::{HashMap, HashMapExt};
 use std::fmt;
