@@ -436,8 +436,7 @@ pub(crate) enum Key {
     Custom(Box<str>),
 }
 
-/// A [`Key`] or a [`Field`] seen the same way, to compare them.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+/// A [`Field`] seen as a [`Key`], to find it without making one.
 enum KeyRef<'a> {
     Known(KnownField),
     Custom(&'a str),
@@ -450,15 +449,6 @@ impl<'a> From<&'a Field> for KeyRef<'a> {
             (None, Field::Custom(name)) => KeyRef::Custom(name),
             // Every field but a custom one is known.
             (None, _) => KeyRef::Custom(""),
-        }
-    }
-}
-
-impl Key {
-    fn view(&self) -> KeyRef<'_> {
-        match self {
-            Key::Known(known) => KeyRef::Known(*known),
-            Key::Custom(name) => KeyRef::Custom(name),
         }
     }
 }
@@ -484,8 +474,18 @@ impl<V> Default for Fields<V> {
 
 impl<V> Fields<V> {
     fn find(&self, field: &Field) -> Result<usize, usize> {
-        let field = KeyRef::from(field);
-        self.0.find_by(|k| k.view().cmp(&field))
+        // The comparison of `KeyRef`s, one side fixed: a known field compares by its byte,
+        // before every custom one.
+        match KeyRef::from(field) {
+            KeyRef::Known(field) => self.0.find_by(|k| match k {
+                Key::Known(k) => k.cmp(&field),
+                Key::Custom(_) => Ordering::Greater,
+            }),
+            KeyRef::Custom(name) => self.0.find_by(|k| match k {
+                Key::Known(_) => Ordering::Less,
+                Key::Custom(k) => (**k).cmp(name),
+            }),
+        }
     }
 
     pub(crate) fn get(&self, field: &Field) -> Option<&V> {
