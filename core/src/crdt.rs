@@ -504,6 +504,10 @@ impl<V> Fields<V> {
         self.0.value_at(at)
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The fields with their values, in no meaningful order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key, &V)> {
         self.0.iter()
@@ -574,6 +578,10 @@ impl<K: Ord, V> SmallMap<K, V> {
             Err(at) => self.insert_at(at, key.clone()),
         };
         self.value_at(at)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {

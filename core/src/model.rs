@@ -73,6 +73,8 @@ impl Object {
 
     fn set_parent(&mut self, parent: Option<ObjectId>) {
         match (&mut self.rare, parent) {
+            // Nothing left in the box: none, as for an object that never had any.
+            (Some(rare), None) if rare.texts.is_empty() => self.rare = None,
             (Some(rare), _) => rare.parent = parent,
             (None, None) => {}
             (rare @ None, Some(_)) => {
@@ -189,21 +191,28 @@ impl Model {
                 let id = ObjectId::derive(at);
                 match self.objects.get_mut(&id) {
                     // Two creations with one id come only from a forked author: keep the
-                    // smaller description, whatever the order they arrive in.
+                    // smaller description, whatever the order they arrive in (its parent
+                    // lists it among its children, the other's does not).
                     Some(o) => {
-                        if (*kind, *parent) < (o.kind, o.parent()) {
+                        let before = o.parent();
+                        if (*kind, *parent) < (o.kind, before) {
                             o.kind = *kind;
                             o.set_parent(*parent);
+                            if let Some(p) = before {
+                                if let Some(siblings) = self.children.get_mut(&p) {
+                                    siblings.retain(|&(_, child)| child != id);
+                                    if siblings.is_empty() {
+                                        self.children.remove(&p);
+                                    }
+                                }
+                            }
+                            self.adopt(*parent, at, id);
                         }
                     }
                     None => {
                         let fresh = Object::new(*kind, *parent, self.authors.stamp(at));
                         self.objects.insert(id, fresh);
-                        if let Some(p) = parent {
-                            let siblings = self.children.entry(*p).or_default();
-                            siblings.push((at, id));
-                            siblings.sort();
-                        }
+                        self.adopt(*parent, at, id);
                     }
                 }
             }
@@ -266,6 +275,16 @@ impl Model {
         }
     }
 
+    /// Lists object `id`, created by operation `at`, among the children of `parent`.
+    fn adopt(&mut self, parent: Option<ObjectId>, at: OpId, id: ObjectId) {
+        if let Some(p) = parent {
+            let siblings = self.children.entry(p).or_default();
+            if let Err(i) = siblings.binary_search(&(at, id)) {
+                siblings.insert(i, (at, id));
+            }
+        }
+    }
+
     /// Inserts `text` after character `after` of a text field, its characters taking
     /// the ids from `at` on.
     pub(crate) fn insert_text(
@@ -298,5 +317,36 @@ impl Model {
             .filter_map(|(_, id)| self.objects.get(id).map(|o| (*id, o)))
             .filter(|(_, o)| o.kind == kind)
             .collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Two creations with one id (a forked author's) leave the same object whatever
+    /// order they arrive in, down to how it is kept and whose child it is: one with a
+    /// parent, one without.
+    #[test]
+    fn twin_creations_leave_the_same_object_in_either_order() {
+        let author = MemberId::from_bytes([1; 32]);
+        let at = OpId { counter: 5, author };
+        let parent = ObjectId::derive(OpId { counter: 1, author });
+        let create = |parent| Op::Create {
+            kind: ObjectKind::Comment,
+            parent,
+            groups: Vec::new(),
+        };
+        let (with, without) = (create(Some(parent)), create(None));
+        let mut a = Model::default();
+        a.apply_op(author, at, &with);
+        a.apply_op(author, at, &without);
+        let mut b = Model::default();
+        b.apply_op(author, at, &without);
+        b.apply_op(author, at, &with);
+        assert_eq!(a, b);
+        assert_eq!(a.objects.get(&ObjectId::derive(at)).unwrap().parent(), None);
+        assert!(a.children_of(&parent, ObjectKind::Comment).is_empty());
     }
 }
