@@ -273,17 +273,16 @@ impl Workspace {
             let Some(node) = self.history.node(i) else {
                 continue;
             };
-            let body = node;
             let ignored = self.ignored.get(i as usize).cloned().flatten().map(|r| *r);
             let time = Utc
-                .timestamp_millis_opt(body.time)
+                .timestamp_millis_opt(node.time)
                 .single()
                 .unwrap_or_default();
-            for (at, op) in with_ids(body.author(), body.lamport, body.each_op()) {
+            for (at, op) in with_ids(node.author(), node.lamport, node.each_op()) {
                 if let Some((subject, field, summary)) = describe(&op, at) {
                     out.push(HistoryEntry {
                         change: node.hash,
-                        author: body.author(),
+                        author: node.author(),
                         time,
                         subject,
                         field,

@@ -156,7 +156,8 @@ impl ChangeView for Change {
 /// decoded; once stored and taken in by the content and permissions
 /// ([`crate::history::History::settle`]), they are kept encoded as a compact list encodes
 /// them ([`crate::compact::OpsWriter`]: the author, the objects created and those edited
-/// again written once each; a fifth of their decoded size, strings included), decoded
+/// again written once each: 17 bytes an operation in the CRM benchmark, against 112 and
+/// the strings decoded), decoded
 /// again only when the history is replayed or sent. Reading them takes the author and
 /// counter of their change, which the encoding leaves out.
 #[derive(Clone, Debug)]
@@ -557,8 +558,8 @@ impl Change {
         Change::hashed(body, Seal::Own)
     }
 
-    /// Hashes `body` into a change sealed with `seal`, its operations kept decoded too
-    /// (storing the change reads them, and the content and permissions take them in).
+    /// Hashes `body` into a change sealed with `seal`, its operations kept decoded until
+    /// the change is stored and settled ([`Ops`]).
     fn hashed(body: ChangeBody, seal: Seal) -> Self {
         let (hash, body) = hash_body(body);
         Change { hash, body, seal }
@@ -725,8 +726,8 @@ impl Change {
 /// itself vouched for, that names it among its dependencies.
 type Vouchers = foldhash::HashMap<(ChangeHash, MemberId), ChangeHash>;
 
-/// Records that `change` (vouched for), with dependencies `deps`, vouches for the changes
-/// of its author it depends on.
+/// Records that `change` (vouched for) vouches for the changes of its author it depends
+/// on.
 fn vouch(vouchers: &mut Vouchers, change: &impl ChangeView) {
     for dep in change.deps() {
         vouchers

@@ -31,6 +31,7 @@
 //! their own that start with the change's author ([`OpsWriter`], [`read_ops`]).
 
 use foldhash::{HashMap, HashMapExt};
+use std::borrow::Borrow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -39,7 +40,7 @@ use serde::Deserialize;
 
 use crate::change::{ChangeBody, ChangeView, Received, Seal, Unchecked};
 use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId};
-use crate::op::Op;
+use crate::op::{with_ids, Op};
 
 const SIGNATURE_LEN: usize = 64;
 
@@ -173,12 +174,28 @@ impl Writer {
         Ok(())
     }
 
-    /// Registers the id an operation creates, as the reader will.
-    fn created(&mut self, op: &Op, id: OpId) {
-        match created(op, id) {
-            Some(Created::Object(raw)) => self.objects.push(raw),
-            Some(Created::Group(raw)) => self.groups.push(raw),
-            None => {}
+    /// Writes the `count` operations of a change by `author` from counter `lamport`:
+    /// their number, then each one, the ids they create joining the tables as the reader
+    /// will add them.
+    fn write_ops(
+        &mut self,
+        author: MemberId,
+        lamport: u64,
+        count: usize,
+        ops: impl IntoIterator<Item = impl Borrow<Op>>,
+    ) {
+        put_varint(&mut self.out, count as u64);
+        for (id, op) in with_ids(author, lamport, ops) {
+            let op = op.borrow();
+            // Plain data always encodes; an error here would be a bug in this module.
+            if op.serialize(&mut *self).is_err() {
+                debug_assert!(false, "an operation did not encode");
+            }
+            match created(op, id) {
+                Some(Created::Object(raw)) => self.objects.push(raw),
+                Some(Created::Group(raw)) => self.groups.push(raw),
+                None => {}
+            }
         }
     }
 }
@@ -230,17 +247,7 @@ pub(crate) fn encode(changes: &[impl ChangeView], seals: &[Seal]) -> Vec<u8> {
             }
         }
         let (count, ops) = change.ops().each(author, change.lamport());
-        put_varint(&mut w.out, count as u64);
-        let mut counter = change.lamport();
-        for op in ops {
-            // Plain data always encodes; an error here would be a bug in this module.
-            if op.serialize(&mut w).is_err() {
-                debug_assert!(false, "an operation did not encode");
-            }
-            let id = OpId { counter, author };
-            counter = counter.saturating_add(op.width());
-            w.created(&op, id);
-        }
+        w.write_ops(author, change.lamport(), count, ops);
         match seal {
             Seal::Signed(signature) => {
                 w.out.push(SIGNED);
@@ -275,16 +282,7 @@ impl OpsWriter {
         w.objects.clear();
         w.groups.clear();
         w.members.push(*author.as_bytes());
-        put_varint(&mut w.out, ops.len() as u64);
-        let mut counter = lamport;
-        for op in ops {
-            // Plain data always encodes; an error here would be a bug in this module.
-            if op.serialize(&mut *w).is_err() {
-                debug_assert!(false, "an operation did not encode");
-            }
-            w.created(op, OpId { counter, author });
-            counter = counter.saturating_add(op.width());
-        }
+        w.write_ops(author, lamport, ops.len(), ops);
         &w.out
     }
 }
@@ -321,12 +319,8 @@ impl Iterator for OpsReader<'_> {
 
     fn next(&mut self) -> Option<Op> {
         self.left = self.left.checked_sub(1)?;
-        match Op::deserialize(&mut self.reader) {
-            Ok(op) => {
-                self.reader.created(&op, self.id);
-                self.id.counter = self.id.counter.saturating_add(op.width());
-                Some(op)
-            }
+        match self.reader.op(&mut self.id) {
+            Ok(op) => Some(op),
             Err(_) => {
                 // Only what an `OpsWriter` wrote is read.
                 debug_assert!(false, "stored operations do not decode");
@@ -640,13 +634,17 @@ impl<'de> Reader<'de> {
         T::try_from(self.signed()?).map_err(|_| CompactError::Malformed)
     }
 
-    /// Registers the id an operation creates, as the writer did.
-    fn created(&mut self, op: &Op, id: OpId) {
-        match created(op, id) {
+    /// Reads the operation with id `id`, the id it creates joining the tables as the
+    /// writer added it, and moves `id` past it.
+    fn op(&mut self, id: &mut OpId) -> RResult<Op> {
+        let op = Op::deserialize(&mut *self)?;
+        match created(&op, *id) {
             Some(Created::Object(raw)) => self.objects.push(raw),
             Some(Created::Group(raw)) => self.groups.push(raw),
             None => {}
         }
+        id.counter = id.counter.saturating_add(op.width());
+        Ok(op)
     }
 }
 
@@ -690,16 +688,12 @@ pub(crate) fn decode(bytes: &[u8], legacy: bool) -> Result<Vec<Unchecked>, Compa
         }
         let n = r.len()?;
         let mut ops = Vec::with_capacity(n);
-        let mut next = lamport;
+        let mut id = OpId {
+            counter: lamport,
+            author,
+        };
         for _ in 0..n {
-            let op = Op::deserialize(&mut r)?;
-            let id = OpId {
-                counter: next,
-                author,
-            };
-            next = next.saturating_add(op.width());
-            r.created(&op, id);
-            ops.push(op);
+            ops.push(r.op(&mut id)?);
         }
         let seal = if legacy { LEGACY } else { r.byte()? };
         let mut signature = || -> Result<[u8; SIGNATURE_LEN], CompactError> {

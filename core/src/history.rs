@@ -409,14 +409,13 @@ impl History {
     pub(crate) fn rollback(&mut self, mark: Mark) {
         while self.nodes.len() > mark.len {
             let Some(node) = self.nodes.pop() else { break };
-            let body = &node;
             let author = node.author();
             self.index.remove(&node.hash, self.nodes.len() as u32);
             if let Some(v) = self.forked_changes.get_mut(&author) {
                 v.pop();
             }
             let popped = self.nodes.len() as u32;
-            let key = (author, body.seq);
+            let key = (author, node.seq);
             if let Some(v) = self.forks.get_mut(&key) {
                 v.retain(|&i| i != popped);
                 if v.is_empty() {
@@ -431,7 +430,7 @@ impl History {
                     self.by_seq.remove(&author);
                 }
             }
-            for op in body.ops().iter() {
+            for op in node.ops().iter() {
                 if let Op::AddMember { member, .. } = op {
                     if let Some(v) = self.adds.get_mut(member) {
                         v.retain(|&i| (i as usize) < mark.len);
