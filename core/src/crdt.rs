@@ -232,20 +232,6 @@ impl Ord for Val {
     }
 }
 
-/// A register: the write with the greatest operation id wins; writes made concurrently stay
-/// visible as conflicts until a later write (which lists them in its `pred`) replaces them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Register {
-    values: Sorted<(Stamp, Val)>,
-    /// Every id a write listed as overwritten, sorted, without repeats: an overwritten
-    /// write arriving late stays out. A sorted vector rather than a tree (which takes a
-    /// whole node for the one id a field's update lists); ids grow with time, so a new
-    /// one is usually pushed at the end. Boxed, so a register never overwritten (most of
-    /// them) spends one word on it.
-    #[allow(clippy::box_collection)]
-    overwritten: Option<Box<Vec<Stamp>>>,
-}
-
 /// A small sorted set of distinct elements. Almost every one holds exactly one element
 /// (the live write of a register, the addition of a set value), kept inline: a workspace
 /// has one per field of every object.
@@ -316,27 +302,79 @@ impl<T: Ord> Sorted<T> {
     }
 }
 
+/// A register: the write with the greatest operation id wins; writes made concurrently stay
+/// visible as conflicts until a later write (which lists them in its `pred`) replaces them.
+///
+/// A workspace has one for every field of every object, and almost every one holds a
+/// single write that nothing ever overwrote: that case takes 40 bytes, inline. Anything
+/// else (a field written again, concurrent writes) is boxed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Register {
+    #[default]
+    Empty,
+    /// One live write, and no id ever listed as overwritten.
+    One((Stamp, Val)),
+    /// Never one write alone with nothing listed: each state has one form.
+    Many(Box<Writes>),
+}
+
+/// A register's live writes, and the ids writes listed as overwritten.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Writes {
+    values: Sorted<(Stamp, Val)>,
+    /// Every id a write listed as overwritten, sorted, without repeats: an overwritten
+    /// write arriving late stays out.
+    overwritten: Sorted<Stamp>,
+}
+
+impl Writes {
+    fn set(&mut self, authors: &mut Authors, id: OpId, value: &Value, pred: &[OpId]) {
+        for p in pred {
+            if !self.listed(p) {
+                self.overwritten.insert(authors.stamp(*p));
+            }
+        }
+        self.values.retain(|(v, _)| !pred.iter().any(|p| v.is(p)));
+        if !self.listed(&id) && !self.values.as_slice().iter().any(|(v, _)| v.is(&id)) {
+            self.values.insert((authors.stamp(id), Val::from(value)));
+        }
+    }
+
+    fn listed(&self, id: &OpId) -> bool {
+        let overwritten = self.overwritten.as_slice();
+        overwritten.binary_search_by(|s| s.cmp_id(id)).is_ok()
+    }
+
+    /// The register these writes make, in its one form for them.
+    fn into_register(self: Box<Self>) -> Register {
+        if !self.overwritten.is_empty() || self.values.as_slice().len() > 1 {
+            return Register::Many(self);
+        }
+        match self.values {
+            Sorted::One(write) => Register::One(write),
+            _ => Register::Empty,
+        }
+    }
+}
+
 impl Register {
     /// Writes `value` with id `id`, replacing the writes listed in `pred`; `authors` holds
     /// the authors of the ids kept.
     pub(crate) fn set(&mut self, authors: &mut Authors, id: OpId, value: &Value, pred: &[OpId]) {
-        if !pred.is_empty() {
-            let overwritten = self.overwritten.get_or_insert_with(Box::default);
-            for p in pred {
-                if let Err(at) = overwritten.binary_search_by(|s| s.cmp_id(p)) {
-                    grow_gently(overwritten);
-                    overwritten.insert(at, authors.stamp(*p));
-                }
+        let mut writes = match std::mem::take(self) {
+            Register::Empty if pred.is_empty() => {
+                *self = Register::One((authors.stamp(id), Val::from(value)));
+                return;
             }
-        }
-        self.values.retain(|(v, _)| !pred.iter().any(|p| v.is(p)));
-        let overwritten = self
-            .overwritten
-            .as_ref()
-            .is_some_and(|o| o.binary_search_by(|s| s.cmp_id(&id)).is_ok());
-        if !overwritten && !self.all().iter().any(|(v, _)| v.is(&id)) {
-            self.values.insert((authors.stamp(id), Val::from(value)));
-        }
+            Register::Empty => Box::default(),
+            Register::One(write) => Box::new(Writes {
+                values: Sorted::One(write),
+                overwritten: Sorted::Empty,
+            }),
+            Register::Many(writes) => writes,
+        };
+        writes.set(authors, id, value, pred);
+        *self = writes.into_register();
     }
 
     /// The winning value (the greatest id), if any.
@@ -346,7 +384,11 @@ impl Register {
 
     /// Every live value, oldest first: more than one when writes were concurrent.
     pub(crate) fn all(&self) -> &[(Stamp, Val)] {
-        self.values.as_slice()
+        match self {
+            Register::Empty => &[],
+            Register::One(write) => std::slice::from_ref(write),
+            Register::Many(writes) => writes.values.as_slice(),
+        }
     }
 
     /// The ids a new write must list to replace every live value.
@@ -356,26 +398,38 @@ impl Register {
 }
 
 /// An add-wins set: a removal takes away only the additions its author saw.
+///
+/// Most sets (the contacts an event is about, a contact's tags) hold values added once
+/// each and never see a removal; a set of one such value takes 40 bytes, inline. Anything
+/// else is boxed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct OrSet {
-    /// Each value present with the ids of its additions.
-    tags: SmallMap<Val, Sorted<Stamp>>,
-    /// The additions removals listed, so that one arriving late stays out. Boxed: most
-    /// sets never see a removal.
-    #[allow(clippy::box_collection)]
-    removed: Option<Box<BTreeSet<OpId>>>,
+pub(crate) enum OrSet {
+    #[default]
+    Empty,
+    /// One value, added once, and no removal recorded.
+    One(Val, Stamp),
+    /// Never one value added once with no removal: each state has one form.
+    Many(Box<Tagged>),
 }
 
-impl OrSet {
+/// The values of a set with the ids of their additions, and the additions removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tagged {
+    /// Each value present with the ids of its additions.
+    tags: SmallMap<Val, Sorted<Stamp>>,
+    /// The additions removals listed, so that one arriving late stays out.
+    removed: BTreeSet<OpId>,
+}
+
+impl Tagged {
     /// Where `value` is, or would be, among the values present.
     fn find(&self, value: &Value) -> Result<usize, usize> {
         let value = ValueRef::from(value);
         self.tags.find_by(|k| k.view().cmp(&value))
     }
 
-    /// Adds `value` with id `id`; `authors` holds the authors of the ids kept.
-    pub(crate) fn add(&mut self, authors: &mut Authors, id: OpId, value: &Value) {
-        if !self.removed.as_ref().is_some_and(|r| r.contains(&id)) {
+    fn add(&mut self, authors: &mut Authors, id: OpId, value: &Value) {
+        if !self.removed.contains(&id) {
             let at = match self.find(value) {
                 Ok(at) => at,
                 Err(at) => self.tags.insert_at(at, Val::from(value)),
@@ -386,28 +440,18 @@ impl OrSet {
         }
     }
 
-    pub(crate) fn remove(&mut self, value: &Value, observed: &[OpId]) {
-        if !observed.is_empty() {
-            let removed = self.removed.get_or_insert_with(Box::default);
-            removed.extend(observed.iter().copied());
-        }
-        if let Ok(at) = self.find(value) {
-            if let Some(tags) = self.tags.value_at(at) {
-                tags.retain(|t| !observed.iter().any(|o| t.is(o)));
-                if tags.is_empty() {
-                    self.tags.remove_at(at);
-                }
-            }
-        }
+    /// Takes away the additions `observed` lists, whatever value they added: a removal
+    /// listing another value's addition takes that one away too, as it keeps it out if
+    /// it arrives later (which only a careless or hostile author causes).
+    fn remove(&mut self, observed: &[OpId]) {
+        self.removed.extend(observed.iter().copied());
+        self.tags.0.retain_mut(|(_, tags)| {
+            tags.retain(|t| !observed.iter().any(|o| t.is(o)));
+            !tags.is_empty()
+        });
     }
 
-    /// The values present, in value order.
-    pub(crate) fn values(&self) -> impl Iterator<Item = &Val> {
-        self.tags.keys()
-    }
-
-    /// The additions of `value` a removal must list.
-    pub(crate) fn tags_of(&self, value: &Value) -> Vec<OpId> {
+    fn tags_of(&self, value: &Value) -> Vec<OpId> {
         self.find(value)
             .ok()
             .and_then(|at| self.tags.value(at))
@@ -415,8 +459,86 @@ impl OrSet {
             .unwrap_or_default()
     }
 
+    /// The set these make, in its one form for them.
+    fn into_set(mut self: Box<Self>) -> OrSet {
+        if !self.removed.is_empty() || self.tags.0.len() > 1 {
+            return OrSet::Many(self);
+        }
+        match self.tags.0.pop() {
+            None => OrSet::Empty,
+            Some((value, Sorted::One(tag))) => OrSet::One(value, tag),
+            Some(several) => {
+                self.tags.0.push(several);
+                OrSet::Many(self)
+            }
+        }
+    }
+}
+
+impl OrSet {
+    /// The same set, boxed.
+    fn into_tagged(self) -> Box<Tagged> {
+        match self {
+            OrSet::Empty => Box::default(),
+            OrSet::One(value, tag) => Box::new(Tagged {
+                tags: SmallMap(vec![(value, Sorted::One(tag))]),
+                removed: BTreeSet::new(),
+            }),
+            OrSet::Many(tagged) => tagged,
+        }
+    }
+
+    /// Adds `value` with id `id`; `authors` holds the authors of the ids kept.
+    pub(crate) fn add(&mut self, authors: &mut Authors, id: OpId, value: &Value) {
+        match self {
+            OrSet::Empty => {
+                *self = OrSet::One(Val::from(value), authors.stamp(id));
+                return;
+            }
+            OrSet::One(v, tag) if tag.is(&id) && v.view() == ValueRef::from(value) => return,
+            _ => {}
+        }
+        let mut tagged = std::mem::take(self).into_tagged();
+        tagged.add(authors, id, value);
+        *self = tagged.into_set();
+    }
+
+    /// Takes away the additions `observed` lists (those of one value, from an honest
+    /// author), and keeps out those arriving later.
+    pub(crate) fn remove(&mut self, observed: &[OpId]) {
+        if !observed.is_empty() {
+            let mut tagged = std::mem::take(self).into_tagged();
+            tagged.remove(observed);
+            *self = tagged.into_set();
+        }
+    }
+
+    /// The values present, in value order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Val> {
+        let (one, many) = match self {
+            OrSet::Empty => (None, None),
+            OrSet::One(value, _) => (Some(value), None),
+            OrSet::Many(tagged) => (None, Some(tagged.tags.keys())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
+    /// The additions of `value` a removal must list.
+    pub(crate) fn tags_of(&self, value: &Value) -> Vec<OpId> {
+        match self {
+            OrSet::Empty => Vec::new(),
+            OrSet::One(v, tag) if v.view() == ValueRef::from(value) => vec![tag.id()],
+            OrSet::One(..) => Vec::new(),
+            OrSet::Many(tagged) => tagged.tags_of(value),
+        }
+    }
+
     pub(crate) fn contains(&self, value: &Value) -> bool {
-        self.find(value).is_ok()
+        match self {
+            OrSet::Empty => false,
+            OrSet::One(v, _) => v.view() == ValueRef::from(value),
+            OrSet::Many(tagged) => tagged.find(value).is_ok(),
+        }
     }
 }
 
@@ -428,68 +550,47 @@ fn grow_gently<T>(v: &mut Vec<T>) {
     }
 }
 
-/// A field as the content keys its maps: 16 bytes where a [`Field`] takes 24 (a workspace
-/// has a map entry for every field of every object).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Key {
-    Known(KnownField),
-    Custom(Box<str>),
-}
-
-/// A [`Field`] seen as a [`Key`], to find it without making one.
-enum KeyRef<'a> {
-    Known(KnownField),
-    Custom(&'a str),
-}
-
-impl<'a> From<&'a Field> for KeyRef<'a> {
-    fn from(field: &'a Field) -> Self {
-        match (field.known(), field) {
-            (Some(known), _) => KeyRef::Known(known),
-            (None, Field::Custom(name)) => KeyRef::Custom(name),
-            // Every field but a custom one is known.
-            (None, _) => KeyRef::Custom(""),
-        }
-    }
-}
-
-impl From<&Field> for Key {
-    fn from(field: &Field) -> Self {
-        match KeyRef::from(field) {
-            KeyRef::Known(known) => Key::Known(known),
-            KeyRef::Custom(name) => Key::Custom(name.into()),
-        }
-    }
-}
-
 /// The values of an object's fields of one kind (registers, sets or texts), by field.
+///
+/// A known field is keyed by its byte ([`KnownField`]), so an entry takes the value and
+/// a word (a workspace has one for every field of every object); the known fields are
+/// kept in a slice of exactly their number, which grows one at a time (an object has at
+/// most one entry per known field). Custom fields, rare, are kept by name in a box of
+/// their own.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Fields<V>(SmallMap<Key, V>);
+pub(crate) struct Fields<V> {
+    known: Box<[(KnownField, V)]>,
+    custom: Option<Box<SmallMap<Box<str>, V>>>,
+}
 
 impl<V> Default for Fields<V> {
     fn default() -> Self {
-        Fields(SmallMap::default())
+        Fields {
+            known: Box::default(),
+            custom: None,
+        }
     }
 }
 
 impl<V> Fields<V> {
-    fn find(&self, field: &Field) -> Result<usize, usize> {
-        // The comparison of `KeyRef`s, one side fixed: a known field compares by its byte,
-        // before every custom one.
-        match KeyRef::from(field) {
-            KeyRef::Known(field) => self.0.find_by(|k| match k {
-                Key::Known(k) => k.cmp(&field),
-                Key::Custom(_) => Ordering::Greater,
-            }),
-            KeyRef::Custom(name) => self.0.find_by(|k| match k {
-                Key::Known(_) => Ordering::Less,
-                Key::Custom(k) => (**k).cmp(name),
-            }),
-        }
+    fn find_known(&self, field: KnownField) -> Result<usize, usize> {
+        self.known.binary_search_by(|(k, _)| k.cmp(&field))
     }
 
     pub(crate) fn get(&self, field: &Field) -> Option<&V> {
-        self.find(field).ok().and_then(|at| self.0.value(at))
+        match (field.known(), field) {
+            (Some(known), _) => {
+                let at = self.find_known(known).ok()?;
+                self.known.get(at).map(|(_, v)| v)
+            }
+            (None, Field::Custom(name)) => {
+                let custom = self.custom.as_ref()?;
+                let at = custom.find_by(|k| (**k).cmp(name.as_str())).ok()?;
+                custom.value(at)
+            }
+            // Every field but a custom one is known.
+            (None, _) => None,
+        }
     }
 
     /// The value of `field`, inserted as the default first if absent (always `Some`).
@@ -497,20 +598,48 @@ impl<V> Fields<V> {
     where
         V: Default,
     {
-        let at = match self.find(field) {
-            Ok(at) => at,
-            Err(at) => self.0.insert_at(at, Key::from(field)),
-        };
-        self.0.value_at(at)
+        match (field.known(), field) {
+            (Some(known), _) => {
+                let at = match self.find_known(known) {
+                    Ok(at) => at,
+                    Err(at) => {
+                        let mut known_fields = Vec::from(std::mem::take(&mut self.known));
+                        known_fields.reserve_exact(1);
+                        known_fields.insert(at, (known, V::default()));
+                        self.known = known_fields.into_boxed_slice();
+                        at
+                    }
+                };
+                self.known.get_mut(at).map(|(_, v)| v)
+            }
+            (None, Field::Custom(name)) => {
+                let custom = self.custom.get_or_insert_with(Box::default);
+                let at = match custom.find_by(|k| (**k).cmp(name.as_str())) {
+                    Ok(at) => at,
+                    Err(at) => custom.insert_at(at, name.as_str().into()),
+                };
+                custom.value_at(at)
+            }
+            (None, _) => None,
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.known.is_empty() && self.custom.as_ref().is_none_or(|c| c.is_empty())
     }
 
-    /// The fields with their values, in no meaningful order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key, &V)> {
-        self.0.iter()
+    /// The custom fields with their values, by name.
+    pub(crate) fn custom(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.custom
+            .iter()
+            .flat_map(|c| c.iter())
+            .map(|(name, v)| (&**name, v))
+    }
+
+    /// How many fields have a value.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.known.len() + self.custom().count()
     }
 }
 
@@ -548,12 +677,6 @@ impl<K, V> SmallMap<K, V> {
 
     fn value_at(&mut self, at: usize) -> Option<&mut V> {
         self.0.get_mut(at).map(|(_, v)| v)
-    }
-
-    fn remove_at(&mut self, at: usize) {
-        if at < self.0.len() {
-            self.0.remove(at);
-        }
     }
 }
 
@@ -1408,7 +1531,8 @@ mod tests {
             };
             let in_order = apply(&mut (0..writes.len()));
             let shuffled = apply(&mut order.into_iter());
-            prop_assert_eq!(in_order.all(), shuffled.all());
+            // The same register, down to its form.
+            prop_assert_eq!(&in_order, &shuffled);
             // The live writes are exactly those nobody listed.
             let listed: Vec<usize> = writes.iter().flat_map(|(_, p)| p.iter().copied()).collect();
             let live: Vec<OpId> = (0..writes.len())
@@ -1420,6 +1544,74 @@ mod tests {
             let mut want = live;
             want.sort();
             prop_assert_eq!(got, want);
+        }
+    }
+
+    /// Operations on one set: `(author, addition, value, listed)` for operation `i` (id
+    /// counter `i + 1`): the addition of `value`, or a removal of it listing operations
+    /// as the additions it takes away, whether or not it could have seen them or they
+    /// added that value, as a careless or hostile author may.
+    fn set_ops() -> impl Strategy<Value = Vec<(u8, bool, u8, Vec<usize>)>> {
+        let op = (
+            0u8..2,
+            any::<bool>(),
+            0u8..3,
+            proptest::collection::vec(0usize..8, 0..3),
+        );
+        proptest::collection::vec(op, 1..8)
+    }
+
+    proptest! {
+        /// Law: a set converges whatever the order its additions and removals arrive in,
+        /// down to its form, even when a removal lists additions it could not have seen
+        /// or of another value; a value is present exactly when one of its additions is
+        /// listed by no removal.
+        #[test]
+        fn set_converges_in_any_order_even_with_unseen_removals(
+            (ops, order) in set_ops().prop_flat_map(|ops| {
+                let n = ops.len();
+                (Just(ops), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+            })
+        ) {
+            let id = |i: usize, who: u8| OpId {
+                counter: i as u64 + 1,
+                author: MemberId::from_bytes([who; 32]),
+            };
+            let ids: Vec<OpId> = ops.iter().enumerate().map(|(i, (who, ..))| id(i, *who)).collect();
+            let value = |v: u8| Value::Text(format!("v{v}"));
+            let apply = |order: &mut dyn Iterator<Item = usize>| {
+                let (mut set, mut authors) = (OrSet::default(), Authors::default());
+                for i in order {
+                    let (_, add, v, listed) = &ops[i];
+                    if *add {
+                        set.add(&mut authors, ids[i], &value(*v));
+                    } else {
+                        let listed: Vec<OpId> =
+                            listed.iter().filter_map(|&l| ids.get(l).copied()).collect();
+                        set.remove(&listed);
+                    }
+                }
+                set
+            };
+            let in_order = apply(&mut (0..ops.len()));
+            let shuffled = apply(&mut order.into_iter());
+            prop_assert_eq!(&in_order, &shuffled);
+            let listed: Vec<usize> = ops
+                .iter()
+                .filter(|(_, add, ..)| !add)
+                .flat_map(|(.., l)| l.iter().copied())
+                .collect();
+            let mut want: Vec<Value> = (0..ops.len())
+                .filter(|&i| ops[i].1 && !listed.contains(&i))
+                .map(|i| value(ops[i].2))
+                .collect();
+            want.sort();
+            want.dedup();
+            let got: Vec<Value> = in_order.values().map(Val::to_value).collect();
+            prop_assert_eq!(got, want);
+            for v in 0..3 {
+                prop_assert_eq!(in_order.contains(&value(v)), in_order.values().any(|x| x.to_value() == value(v)));
+            }
         }
     }
 
@@ -1442,7 +1634,7 @@ mod tests {
             for field in writes.iter().map(|(f, _)| f).chain(&probes) {
                 prop_assert_eq!(fields.get(field), plain.get(field));
             }
-            prop_assert_eq!(fields.iter().count(), plain.len());
+            prop_assert_eq!(fields.len(), plain.len());
         }
     }
 

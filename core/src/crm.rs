@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::crdt::{Key, Val};
+use crate::crdt::Val;
 use crate::error::EditError;
 use crate::fold::{distance, fold};
 use crate::ids::{ContactId, GroupId, MemberId, ObjectId, OpId};
@@ -500,11 +500,11 @@ impl Workspace {
         };
         let mut custom: BTreeMap<String, (OpId, String)> = BTreeMap::new();
         for (_, o) in &sources {
-            for (f, r) in o.registers.iter() {
+            for (name, r) in o.registers.custom() {
                 let last = r.all().last();
                 let text = last.and_then(|(at, v)| v.as_text().map(|v| (at.id(), v)));
-                if let (Key::Custom(name), Some((at, v))) = (f, text) {
-                    if custom.get(&**name).is_none_or(|(cur, _)| at > *cur) {
+                if let Some((at, v)) = text {
+                    if custom.get(name).is_none_or(|(cur, _)| at > *cur) {
                         custom.insert(name.to_string(), (at, v.to_string()));
                     }
                 }

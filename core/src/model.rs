@@ -245,12 +245,12 @@ impl Model {
             Op::Remove {
                 object,
                 field,
-                value,
                 observed,
+                ..
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
                     if let Some(slot) = o.sets.or_default(field) {
-                        slot.remove(value, observed);
+                        slot.remove(observed);
                     }
                 }
             }
