@@ -399,7 +399,7 @@ impl Workspace {
             return false;
         }
         let all_authority_in_past = {
-            let mut past: Vec<u32> = node.auth_past.to_vec();
+            let mut past: Vec<u32> = h.auth_past(c).to_vec();
             let mut heads: Vec<u32> = h.auth_heads().iter().copied().filter(|&x| x != c).collect();
             past.sort_unstable();
             heads.sort_unstable();

@@ -48,9 +48,26 @@ impl<S: From<Vec<u32>>> From<Vec<u32>> for Indices<S> {
 /// before it); a genesis has none, a merge several.
 pub(crate) type Deps = Indices<Box<[u32]>>;
 
-/// The authority changes a stored change has in its past, a set most changes share with
-/// their predecessor: a single one (after an authority change, the usual case) inline.
-pub(crate) type Frontier = Indices<Arc<[u32]>>;
+/// The maximal authority changes in a stored change's past, when its one dependency does
+/// not tell them ([`AuthPast::Kept`]).
+pub(crate) type Frontier = Indices<Box<[u32]>>;
+
+/// What of authority a stored change has strictly in its past: the maximal authority
+/// changes there (its frontier), and for each of their authors the highest sequence
+/// number of their authority changes there (its clock). Told by the change's one
+/// dependency whenever it can be (almost always), so that a change spends a word on it
+/// ([`History::auth_past`], [`History::auth_clock`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AuthPast {
+    /// Its one dependency `d` is an authority change whose clock counts only `d`'s
+    /// author, if anyone: the frontier is `d`, the clock `d`'s author at `d`'s sequence
+    /// number.
+    After,
+    /// The same as stored change `i`'s, itself not `Like` another's.
+    Like(u32),
+    /// At this position of the history's table of them.
+    Kept(u32),
+}
 
 /// For each author of authority changes, the highest sequence number of their authority
 /// changes in some change's past, sorted by author. Most workspaces' authority changes
@@ -163,11 +180,7 @@ pub(crate) struct Node {
     pub(crate) seal: Seal,
     pub(crate) deps: Deps,
     pub(crate) authority: bool,
-    /// The maximal authority changes strictly in this change's causal past.
-    pub(crate) auth_past: Frontier,
-    /// For each author of authority changes, the highest sequence number of their
-    /// authority changes strictly in this change's causal past, sorted by author.
-    pub(crate) auth_clock: AuthClock,
+    auth: AuthPast,
 }
 
 impl Node {
@@ -343,6 +356,7 @@ pub(crate) struct Mark {
     len: usize,
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
+    auth_kept: usize,
     max_counter: u64,
     forked: BTreeSet<MemberId>,
 }
@@ -353,6 +367,10 @@ pub(crate) struct History {
     index: Index,
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
+    /// The authority pasts that stored changes' dependencies do not tell
+    /// ([`AuthPast::Kept`]): those of merges, and of changes after an authority change
+    /// whose clock counts several authors. Each clock is sorted by author.
+    auth_kept: Vec<(Frontier, AuthClock)>,
     /// The changes of each forked author, in the order stored (those of any other author
     /// are their `by_seq`).
     forked_changes: BTreeMap<MemberId, Vec<u32>>,
@@ -386,6 +404,7 @@ impl History {
             len: self.nodes.len(),
             heads: self.heads.clone(),
             auth_heads: self.auth_heads.clone(),
+            auth_kept: self.auth_kept.len(),
             max_counter: self.max_counter,
             forked: self.forked.clone(),
         }
@@ -443,6 +462,7 @@ impl History {
         }
         self.heads = mark.heads;
         self.auth_heads = mark.auth_heads;
+        self.auth_kept.truncate(mark.auth_kept);
         self.max_counter = mark.max_counter;
         self.forked = mark.forked;
         let forked = &self.forked;
@@ -535,28 +555,84 @@ impl History {
         self.node(i).map_or(0, Node::lamport)
     }
 
+    /// The stored change whose authority past `c` has (`c` itself, or the one it is
+    /// `Like`), with that past.
+    fn auth_of(&self, c: u32) -> Option<(&Node, AuthPast)> {
+        let node = self.node(c)?;
+        match node.auth {
+            AuthPast::Like(i) => self.node(i).map(|like| (like, like.auth)),
+            told => Some((node, told)),
+        }
+    }
+
+    /// The maximal authority changes strictly in the causal past of stored change `c`.
+    pub(crate) fn auth_past(&self, c: u32) -> &[u32] {
+        match self.auth_of(c) {
+            Some((node, AuthPast::After)) => &node.deps,
+            Some((_, AuthPast::Kept(k))) => self.auth_kept.get(k as usize).map_or(&[], |(f, _)| f),
+            // Never: a change is `Like` one that is not.
+            Some((_, AuthPast::Like(_))) | None => &[],
+        }
+    }
+
+    /// For each author of authority changes, the highest sequence number of their
+    /// authority changes strictly in the causal past of stored change `c`, sorted by
+    /// author.
+    fn auth_clock(&self, c: u32) -> Cow<'_, AuthClock> {
+        let after = |node: &Node| {
+            let dep = node.deps.first().and_then(|&d| self.node(d));
+            dep.map(|d| AuthClock::One(d.author.clone(), d.seq))
+        };
+        let clock = match self.auth_of(c) {
+            Some((node, AuthPast::After)) => after(node).map(Cow::Owned),
+            Some((_, AuthPast::Kept(k))) => self
+                .auth_kept
+                .get(k as usize)
+                .map(|(_, c)| Cow::Borrowed(c)),
+            Some((_, AuthPast::Like(_))) | None => None,
+        };
+        clock.unwrap_or_default()
+    }
+
+    /// The authority past of a change with these dependencies, kept in the table if its
+    /// dependencies do not tell it.
+    fn auth_past_of(&mut self, deps: &[u32]) -> AuthPast {
+        if let [d] = *deps {
+            if let Some(node) = self.node(d) {
+                if !node.authority {
+                    return match node.auth {
+                        AuthPast::Like(i) => AuthPast::Like(i),
+                        _ => AuthPast::Like(d),
+                    };
+                }
+                let alone = match &*self.auth_clock(d) {
+                    AuthClock::Empty => true,
+                    AuthClock::One(author, seq) => **author == node.author() && *seq <= node.seq,
+                    AuthClock::Many(_) => false,
+                };
+                if alone {
+                    return AuthPast::After;
+                }
+            }
+        }
+        let past = (self.auth_frontier_of(deps), self.auth_clock_of(deps));
+        self.auth_kept.push(past);
+        AuthPast::Kept(self.auth_kept.len() as u32 - 1)
+    }
+
     /// The authority frontier a change with these dependencies has in its past.
     fn auth_frontier_of(&self, deps: &[u32]) -> Frontier {
         let mut parts: Vec<u32> = Vec::new();
-        let mut first: Option<&Frontier> = None;
         for &d in deps {
             let Some(node) = self.node(d) else { continue };
             if node.authority {
                 parts.push(d);
             } else {
-                parts.extend(node.auth_past.iter().copied());
-                if first.is_none() {
-                    first = Some(&node.auth_past);
-                }
+                parts.extend(self.auth_past(d).iter().copied());
             }
         }
         parts.sort_unstable();
         parts.dedup();
-        if let Some(shared) = first {
-            if **shared == *parts {
-                return shared.clone();
-            }
-        }
         let reduced: Vec<u32> = parts
             .iter()
             .copied()
@@ -567,37 +643,10 @@ impl History {
 
     /// The authority clock of a change with these dependencies.
     fn auth_clock_of(&mut self, deps: &[u32]) -> AuthClock {
-        let nodes: Vec<&Node> = deps
-            .iter()
-            .filter_map(|&d| self.nodes.get(d as usize))
-            .collect();
-        if let [only] = nodes.as_slice() {
-            if !only.authority {
-                return only.auth_clock.clone();
-            }
-            // One authority change: its clock, with its own sequence number.
-            let (author, seq) = (only.author(), only.seq);
-            match &only.auth_clock {
-                AuthClock::Empty => return AuthClock::One(only.author.clone(), seq),
-                AuthClock::One(a, s) if **a == author => {
-                    return AuthClock::One(a.clone(), seq.max(*s));
-                }
-                _ => {}
-            }
-            let mut clock = only.auth_clock.to_vec();
-            match clock.binary_search_by(|(m, _)| m.cmp(&author)) {
-                Ok(at) => {
-                    if let Some((_, s)) = clock.get_mut(at) {
-                        *s = (*s).max(seq);
-                    }
-                }
-                Err(at) => clock.insert(at, (author, seq)),
-            }
-            return AuthClock::new(&clock, &mut self.authors);
-        }
         let mut clock: BTreeMap<MemberId, u64> = BTreeMap::new();
-        for n in nodes {
-            for (m, s) in n.auth_clock.to_vec() {
+        for &d in deps {
+            let Some(n) = self.node(d) else { continue };
+            for (m, s) in self.auth_clock(d).to_vec() {
                 let e = clock.entry(m).or_insert(s);
                 *e = (*e).max(s);
             }
@@ -621,17 +670,23 @@ impl History {
             // An author's changes form a chain: `a` is in the past of `f` as soon as one of
             // the author's later (or equal) authority changes is.
             let seq = na.seq;
-            return frontier.iter().filter_map(|&f| self.node(f)).any(|f| {
-                (f.author() == author && f.seq >= seq)
-                    || f.auth_clock.get(&author).is_some_and(|s| s >= seq)
+            return frontier.iter().any(|&f| {
+                self.node(f)
+                    .is_some_and(|n| n.author() == author && n.seq >= seq)
+                    || self.auth_clock(f).get(&author).is_some_and(|s| s >= seq)
             });
         }
-        self.search_back(a, frontier, |n| &n.auth_past)
+        self.search_back(a, frontier, |x| self.auth_past(x))
     }
 
     /// Whether `target` is among `from` or reachable from them through `parents`, skipping
     /// every change too low in Lamport order to have `target` in its past.
-    fn search_back(&self, target: u32, from: &[u32], parents: impl Fn(&Node) -> &[u32]) -> bool {
+    fn search_back<'a>(
+        &'a self,
+        target: u32,
+        from: &[u32],
+        parents: impl Fn(u32) -> &'a [u32],
+    ) -> bool {
         let floor = self.lamport_of(target);
         let mut stack: Vec<u32> = from.to_vec();
         let mut seen = BTreeSet::new();
@@ -642,35 +697,27 @@ impl History {
             if self.lamport_of(x) <= floor || !seen.insert(x) {
                 continue;
             }
-            if let Some(n) = self.node(x) {
-                stack.extend(parents(n).iter().copied());
-            }
+            stack.extend(parents(x).iter().copied());
         }
         false
     }
 
     /// Whether authority change `a` is strictly in the causal past of change `c`.
     pub(crate) fn auth_in_past(&self, a: u32, c: u32) -> bool {
-        self.node(c)
-            .is_some_and(|n| self.auth_reaches(a, &n.auth_past))
+        self.auth_reaches(a, self.auth_past(c))
     }
 
     /// All authority changes in the causal past of `c` (strictly), in no particular order.
     pub(crate) fn auth_ancestors(&self, c: u32) -> Vec<u32> {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
-        let mut stack: Vec<u32> = self
-            .node(c)
-            .map(|n| n.auth_past.to_vec())
-            .unwrap_or_default();
+        let mut stack: Vec<u32> = self.auth_past(c).to_vec();
         while let Some(x) = stack.pop() {
             if !seen.insert(x) {
                 continue;
             }
             out.push(x);
-            if let Some(n) = self.node(x) {
-                stack.extend(n.auth_past.iter().copied());
-            }
+            stack.extend(self.auth_past(x).iter().copied());
         }
         out
     }
@@ -680,9 +727,9 @@ impl History {
         let Some(na) = self.node(a) else { return false };
         let Some(nb) = self.node(b) else { return false };
         if na.authority {
-            return self.auth_reaches(a, &nb.auth_past);
+            return self.auth_reaches(a, self.auth_past(b));
         }
-        self.search_back(a, &nb.deps, |n| &n.deps)
+        self.search_back(a, &nb.deps, |x| self.node(x).map_or(&[], |n| &n.deps))
     }
 
     /// The Lamport counter a change with these dependencies must carry.
@@ -749,8 +796,7 @@ impl History {
         let i = self.nodes.len() as u32;
         let ops = change.body.ops.ops(change.body.author, change.body.lamport);
         let authority = ops.iter().any(Op::is_authority);
-        let auth_past = self.auth_frontier_of(&deps);
-        let auth_clock = self.auth_clock_of(&deps);
+        let auth = self.auth_past_of(&deps);
         for &d in &deps {
             if let Some(hash) = self.node(d).map(|n| n.hash) {
                 self.heads.remove(&hash);
@@ -758,6 +804,15 @@ impl History {
         }
         self.heads.insert(change.hash);
         if authority {
+            let auth_past: Vec<u32> = match auth {
+                AuthPast::After => deps.clone(),
+                AuthPast::Like(like) => self.auth_past(like).to_vec(),
+                AuthPast::Kept(_) => self
+                    .auth_kept
+                    .last()
+                    .map(|(f, _)| f.to_vec())
+                    .unwrap_or_default(),
+            };
             let auth_heads = std::mem::take(&mut self.auth_heads);
             let mut kept: Vec<u32> = auth_heads
                 .into_iter()
@@ -804,8 +859,7 @@ impl History {
             seal,
             deps: deps.into(),
             authority,
-            auth_past,
-            auth_clock,
+            auth,
         });
         let nodes = &self.nodes;
         self.index

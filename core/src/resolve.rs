@@ -141,7 +141,7 @@ impl States {
     fn new(h: &History, order: &[u32], genesis: Authority, g: u32) -> Self {
         let mut readers: HashMap<u32, usize> = HashMap::new();
         for &c in order {
-            if let Some([f]) = h.node(c).map(|n| &*n.auth_past) {
+            if let [f] = h.auth_past(c) {
                 *readers.entry(*f).or_default() += 1;
             }
         }
@@ -157,8 +157,7 @@ impl States {
         c: u32,
         ignored: &[Verdict],
     ) -> Option<std::borrow::Cow<'_, Authority>> {
-        let node = h.node(c)?;
-        match &*node.auth_past {
+        match h.auth_past(c) {
             [f] => match self.after.get(f) {
                 Some(s) => Some(std::borrow::Cow::Borrowed(s)),
                 None => state_at(h, c, ignored).map(std::borrow::Cow::Owned),
@@ -169,8 +168,7 @@ impl States {
 
     /// The state before `c`, to own (for an authority change, which moves it on).
     fn take(&mut self, h: &History, c: u32, ignored: &[Verdict]) -> Option<Authority> {
-        let node = h.node(c)?;
-        let [f] = &*node.auth_past else {
+        let [f] = h.auth_past(c) else {
             return state_at(h, c, ignored);
         };
         let last = self.readers.get(f).is_some_and(|&n| n <= 1);
@@ -194,7 +192,7 @@ impl States {
 
     /// Marks `c` as judged.
     fn done(&mut self, h: &History, c: u32) {
-        if let Some([f]) = h.node(c).map(|n| &*n.auth_past) {
+        if let [f] = h.auth_past(c) {
             if let Some(n) = self.readers.get_mut(f) {
                 *n = n.saturating_sub(1);
                 if *n == 0 {
