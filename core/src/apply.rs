@@ -96,7 +96,7 @@ impl Workspace {
         let mut at = 0;
         while let Some(&i) = idx.get(at) {
             at += 1;
-            let voucher = match self.history.node(i).map(|n| &n.seal) {
+            let voucher = match self.history.node(i).map(|n| n.seal()) {
                 Some(Seal::Vouched(v)) => self.history.lookup(v),
                 _ => None,
             };

@@ -162,13 +162,20 @@ impl ChangeView for Change {
 /// counter of their change, which the encoding leaves out.
 #[derive(Clone, Debug)]
 pub(crate) enum Ops {
-    Decoded(Vec<Op>),
+    /// Boxed, so that `Ops` takes two words: every stored change keeps one.
+    #[allow(clippy::box_collection)]
+    Decoded(Box<Vec<Op>>),
     /// Their [`crate::op::total_width`] (a varint), then their encoding: one allocation,
-    /// and the width takes no field of its own (so `Ops` takes three words).
+    /// and the width takes no field of its own.
     Encoded(Box<[u8]>),
 }
 
 impl Ops {
+    /// Operations as decoded.
+    pub(crate) fn decoded(ops: Vec<Op>) -> Self {
+        Ops::Decoded(Box::new(ops))
+    }
+
     /// The operations of a change by `author` from counter `lamport`, decoded if they
     /// are kept encoded.
     pub(crate) fn ops(&self, author: MemberId, lamport: u64) -> Cow<'_, [Op]> {
@@ -377,7 +384,7 @@ fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
         }
         hash
     });
-    (hash, body.with_ops(Ops::Decoded))
+    (hash, body.with_ops(Ops::decoded))
 }
 
 /// The largest encoding buffer a thread keeps between changes.
@@ -486,7 +493,7 @@ impl Unchecked {
                 return Unchecked {
                     change: Change {
                         hash,
-                        body: body.with_ops(Ops::Decoded),
+                        body: body.with_ops(Ops::decoded),
                         seal: Seal::Legacy(Box::new(signature)),
                     },
                     legacy_body: bytes,
@@ -595,7 +602,7 @@ impl Change {
         let signature = identity.sign(&legacy_message(&bytes));
         Change {
             hash: hash_bytes(&wire_bytes(&bytes, &signature)),
-            body: body.with_ops(Ops::Decoded),
+            body: body.with_ops(Ops::decoded),
             seal: Seal::Legacy(Box::new(signature)),
         }
     }
@@ -659,7 +666,7 @@ impl Change {
         };
         let change = Change {
             hash,
-            body: body.with_ops(Ops::Decoded),
+            body: body.with_ops(Ops::decoded),
             seal: Seal::Legacy(Box::new(signature)),
         };
         change.check(verifier, wire.body)?;
@@ -840,7 +847,7 @@ mod tests {
             let mut writer = crate::compact::OpsWriter::default();
             // A writer that served another change first.
             writer.write(MemberId::from_bytes([1; 32]), 3, &ops);
-            let mut settled = Ops::Decoded(ops.clone());
+            let mut settled = Ops::decoded(ops.clone());
             settled.settle(author, lamport, &mut writer);
             proptest::prop_assert!(matches!(settled, Ops::Encoded(_)), "settled operations stay decoded");
             proptest::prop_assert_eq!(settled.ops(author, lamport).into_owned(), ops.clone());
@@ -849,7 +856,7 @@ mod tests {
             proptest::prop_assert_eq!(each.map(Cow::into_owned).collect::<Vec<_>>(), ops.clone());
             proptest::prop_assert_eq!(settled.width(), crate::op::total_width(&ops));
             let body = |ops| ChangeBody { author, seq: 1, lamport, deps: Vec::new(), time: 0, ops };
-            proptest::prop_assert_eq!(body(settled), body(Ops::Decoded(ops)));
+            proptest::prop_assert_eq!(body(settled), body(Ops::decoded(ops)));
         }
     }
 

@@ -177,7 +177,8 @@ pub(crate) struct Node {
     pub(crate) lamport: u64,
     pub(crate) time: i64,
     pub(crate) ops: Ops,
-    pub(crate) seal: Seal,
+    /// Its seal, unless it is [`Seal::Own`] (most are, in a copy that writes): a word.
+    seal: Option<Box<Seal>>,
     pub(crate) deps: Deps,
     pub(crate) authority: bool,
     auth: AuthPast,
@@ -190,6 +191,10 @@ impl Node {
 
     pub(crate) fn author(&self) -> MemberId {
         *self.author
+    }
+
+    pub(crate) fn seal(&self) -> &Seal {
+        self.seal.as_deref().unwrap_or(&Seal::Own)
     }
 
     /// Its operations (decoded, when they are kept encoded).
@@ -242,7 +247,7 @@ impl ChangeView for Stored<'_> {
         DepHashes::Stored(self.history, self.node.deps.iter())
     }
     fn seal(&self) -> &Seal {
-        &self.node.seal
+        self.node.seal()
     }
     fn ops(&self) -> &Ops {
         &self.node.ops
@@ -260,9 +265,9 @@ impl Stored<'_> {
                 lamport: self.node.lamport,
                 deps: self.deps().collect(),
                 time: self.node.time,
-                ops: Ops::Decoded(self.node.ops().into_owned()),
+                ops: Ops::decoded(self.node.ops().into_owned()),
             },
-            seal: self.node.seal.clone(),
+            seal: self.node.seal().clone(),
         }
     }
 }
@@ -856,7 +861,10 @@ impl History {
             lamport: body.lamport,
             time: body.time,
             ops: body.ops,
-            seal,
+            seal: match seal {
+                Seal::Own => None,
+                seal => Some(Box::new(seal)),
+            },
             deps: deps.into(),
             authority,
             auth,
