@@ -273,7 +273,7 @@ impl Workspace {
             let Some(node) = self.history.node(i) else {
                 continue;
             };
-            let ignored = self.ignored.get(i as usize).cloned().flatten().map(|r| *r);
+            let ignored = self.ignored.reason(i).cloned();
             let time = Utc
                 .timestamp_millis_opt(node.time)
                 .single()

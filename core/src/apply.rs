@@ -12,7 +12,7 @@ use crate::error::ApplyError;
 use crate::history::Stored;
 use crate::ids::ChangeHash;
 use crate::model::Model;
-use crate::resolve::{self, IgnoredReason, Resolution, Verdict};
+use crate::resolve::{self, IgnoredReason, Resolution, Verdicts};
 use crate::workspace::Workspace;
 
 /// What [`Workspace::apply`] (or a merge or sync) did.
@@ -348,7 +348,7 @@ impl Workspace {
         // The first stored change the fast path could not decide; none after it is tried.
         let mut undecided = None;
         for &c in stored {
-            self.ignored.push(None);
+            self.ignored.push_valid();
             if undecided.is_none() && !self.try_fast(c) {
                 undecided = Some(c);
             }
@@ -363,20 +363,12 @@ impl Workspace {
             }
         };
         // Stored changes have the indices from `first` on.
-        let candidates = match &before {
-            None => first as usize..self.ignored.len(),
-            Some(_) => 0..self.ignored.len(),
-        };
-        for i in candidates {
-            let Some(Some(reason)) = self.ignored.get(i) else {
-                continue;
-            };
-            let newly = i >= first as usize;
-            let invalidated = before
-                .as_ref()
-                .is_some_and(|b| matches!(b.get(i), Some(None)));
+        let from = if before.is_some() { 0 } else { first };
+        for (i, reason) in self.ignored.ignored_from(from) {
+            let newly = i >= first;
+            let invalidated = before.as_ref().is_some_and(|b| b.is_valid(i));
             if newly || invalidated {
-                if let Some(n) = self.history.node(i as u32) {
+                if let Some(n) = self.history.node(i) {
                     report.ignored.push(IgnoredChange {
                         hash: n.hash,
                         reason: IgnoredReason::clone(reason),
@@ -437,11 +429,9 @@ impl Workspace {
         match verdict {
             Ok(()) => self.model.apply(author, lamport, node.each_op()),
             Err(e) => {
-                if let Some(slot) = self.ignored.get_mut(c as usize) {
-                    *slot = Some(Box::new(IgnoredReason::Unauthorized {
-                        reason: e.to_string(),
-                    }));
-                }
+                let reason = e.to_string();
+                self.ignored
+                    .ignore(c, IgnoredReason::Unauthorized { reason });
             }
         }
         true
@@ -457,7 +447,7 @@ impl Workspace {
     /// second core while validity is resolved, assuming every change valid; that content
     /// is kept only if the resolution ignores none of them (it is then exactly what the
     /// sequential path builds), and thrown away otherwise.
-    fn resolve_from(&mut self, from: u32, stored: &[u32], before: &[Verdict]) {
+    fn resolve_from(&mut self, from: u32, stored: &[u32], before: &Verdicts) {
         let (res, speculative) = if from == 0 {
             self.resolve_while_building(stored)
         } else {
@@ -467,23 +457,21 @@ impl Workspace {
             self.rebuild_model();
             return;
         };
-        let decided = (from as usize).min(before.len());
-        let unchanged = before.get(..decided) == res.ignored.get(..decided);
+        let decided = from.min(before.len() as u32);
+        let unchanged = before.same_before(&res.ignored, decided);
         self.ignored = res.ignored;
         self.authority = res.authority;
         if !unchanged {
             self.rebuild_model();
             return;
         }
-        let all_valid = stored
-            .iter()
-            .all(|&c| matches!(self.ignored.get(c as usize), Some(None)));
+        let all_valid = stored.iter().all(|&c| self.ignored.is_valid(c));
         if let (Some(model), true) = (speculative, all_valid) {
             self.model = model;
             return;
         }
         for &c in stored.iter().filter(|&&c| c >= from) {
-            if matches!(self.ignored.get(c as usize), Some(None)) {
+            if self.ignored.is_valid(c) {
                 if let Some(n) = self.history.node(c) {
                     self.model.apply(n.author(), n.lamport(), n.each_op());
                 }
@@ -526,7 +514,7 @@ impl Workspace {
     fn rebuild_model(&mut self) {
         let mut model = Model::default();
         for i in self.history.canonical_order() {
-            if matches!(self.ignored.get(i as usize), Some(None)) {
+            if self.ignored.is_valid(i) {
                 if let Some(n) = self.history.node(i) {
                     model.apply(n.author(), n.lamport(), n.each_op());
                 }

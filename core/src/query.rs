@@ -181,9 +181,9 @@ impl Workspace {
     /// The standing of a change: valid, ignored (and why) or pending.
     pub fn change_status(&self, hash: &ChangeHash) -> Option<ChangeStatus> {
         if let Some(i) = self.history.lookup(hash) {
-            return Some(match self.ignored.get(i as usize).cloned().flatten() {
+            return Some(match self.ignored.reason(i).cloned() {
                 None => ChangeStatus::Valid,
-                Some(reason) => ChangeStatus::Ignored(*reason),
+                Some(reason) => ChangeStatus::Ignored(reason),
             });
         }
         self.pending

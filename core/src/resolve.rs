@@ -54,9 +54,61 @@ pub enum IgnoredReason {
     },
 }
 
-/// A stored change's standing: `None` when it is valid, else why it is ignored. Boxed:
-/// a workspace keeps one per change and almost every change is valid.
-pub(crate) type Verdict = Option<Box<IgnoredReason>>;
+/// The standing of every stored change, by index: valid, unless listed as ignored with
+/// why. Almost every change is valid, so only the ignored ones are kept (a verdict per
+/// change took a word each).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Verdicts {
+    len: u32,
+    ignored: BTreeMap<u32, IgnoredReason>,
+}
+
+impl Verdicts {
+    /// `len` changes, all valid.
+    pub(crate) fn all_valid(len: usize) -> Self {
+        Verdicts {
+            len: len as u32,
+            ignored: BTreeMap::new(),
+        }
+    }
+
+    /// How many changes have a verdict.
+    pub(crate) fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// One more change, valid.
+    pub(crate) fn push_valid(&mut self) {
+        self.len += 1;
+    }
+
+    /// Whether change `c` has a verdict, and it is valid.
+    pub(crate) fn is_valid(&self, c: u32) -> bool {
+        c < self.len && !self.ignored.contains_key(&c)
+    }
+
+    /// Why change `c` is ignored, if it is.
+    pub(crate) fn reason(&self, c: u32) -> Option<&IgnoredReason> {
+        self.ignored.get(&c)
+    }
+
+    /// Ignores change `c` (one that has a verdict) for `reason`.
+    pub(crate) fn ignore(&mut self, c: u32, reason: IgnoredReason) {
+        if c < self.len {
+            self.ignored.insert(c, reason);
+        }
+    }
+
+    /// The ignored changes with why, by index, from index `from` on.
+    pub(crate) fn ignored_from(&self, from: u32) -> impl Iterator<Item = (u32, &IgnoredReason)> {
+        self.ignored.range(from..).map(|(&c, reason)| (c, reason))
+    }
+
+    /// Whether both give the same verdicts to the changes before `n` (and have them).
+    pub(crate) fn same_before(&self, other: &Self, n: u32) -> bool {
+        n <= self.len && n <= other.len && self.ignored.range(..n).eq(other.ignored.range(..n))
+    }
+}
 
 impl std::fmt::Display for IgnoredReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -80,12 +132,12 @@ impl std::fmt::Display for IgnoredReason {
 /// The outcome of a resolution: a verdict per change (by index) and the authority state.
 #[derive(Clone, Debug)]
 pub(crate) struct Resolution {
-    pub(crate) ignored: Vec<Verdict>,
+    pub(crate) ignored: Verdicts,
     pub(crate) authority: Authority,
 }
 
 struct Pass {
-    ignored: Vec<Verdict>,
+    ignored: Verdicts,
     authority: Authority,
     /// Valid changes that lowered someone, with the author's seniority at that point.
     lowerings: Vec<(u32, Option<Seniority>, Vec<Lowering>)>,
@@ -98,12 +150,12 @@ fn genesis(h: &History) -> Option<(u32, MemberId)> {
 }
 
 /// The authority state of the valid authority changes strictly in the past of `c`.
-pub(crate) fn state_at(h: &History, c: u32, ignored: &[Verdict]) -> Option<Authority> {
+pub(crate) fn state_at(h: &History, c: u32, ignored: &Verdicts) -> Option<Authority> {
     let (g, founder) = genesis(h)?;
     let mut ancestors: Vec<u32> = h
         .auth_ancestors(c)
         .into_iter()
-        .filter(|&a| a != g && matches!(ignored.get(a as usize), Some(None)))
+        .filter(|&a| a != g && ignored.is_valid(a))
         .collect();
     ancestors.sort_by_key(|&a| h.node(a).map(|n| n.key()));
     let mut state = Authority::genesis(
@@ -155,7 +207,7 @@ impl States {
         &self,
         h: &History,
         c: u32,
-        ignored: &[Verdict],
+        ignored: &Verdicts,
     ) -> Option<std::borrow::Cow<'_, Authority>> {
         match h.auth_past(c) {
             [f] => match self.after.get(f) {
@@ -167,7 +219,7 @@ impl States {
     }
 
     /// The state before `c`, to own (for an authority change, which moves it on).
-    fn take(&mut self, h: &History, c: u32, ignored: &[Verdict]) -> Option<Authority> {
+    fn take(&mut self, h: &History, c: u32, ignored: &Verdicts) -> Option<Authority> {
         let [f] = h.auth_past(c) else {
             return state_at(h, c, ignored);
         };
@@ -213,7 +265,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
             author: founder,
         },
     );
-    let mut ignored: Vec<Verdict> = vec![None; h.len()];
+    let mut ignored = Verdicts::all_valid(h.len());
     let mut running = genesis_state.clone();
     let mut states = States::new(h, order, genesis_state, g);
     let mut lowerings = Vec::new();
@@ -229,17 +281,12 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         let revoked_reason = revoked.get(&c);
         if !node.authority {
             if let Some(reason) = revoked_reason {
-                if let Some(slot) = ignored.get_mut(c as usize) {
-                    *slot = Some(Box::new(reason.clone()));
-                }
+                ignored.ignore(c, reason.clone());
             } else {
                 let state = states.before(h, c, &ignored)?;
                 if let Err(e) = state.check_all(author, c, lamport, node.each_op(), &past) {
-                    if let Some(slot) = ignored.get_mut(c as usize) {
-                        *slot = Some(Box::new(IgnoredReason::Unauthorized {
-                            reason: e.to_string(),
-                        }));
-                    }
+                    let reason = e.to_string();
+                    ignored.ignore(c, IgnoredReason::Unauthorized { reason });
                 }
             }
             states.done(h, c);
@@ -248,9 +295,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         let mut state = states.take(h, c, &ignored)?;
         states.done(h, c);
         if let Some(reason) = revoked_reason {
-            if let Some(slot) = ignored.get_mut(c as usize) {
-                *slot = Some(Box::new(reason.clone()));
-            }
+            ignored.ignore(c, reason.clone());
             states.keep(c, state);
             continue;
         }
@@ -266,11 +311,8 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         });
         match state.step_all(author, c, lamport, ops, &past) {
             Err(e) => {
-                if let Some(slot) = ignored.get_mut(c as usize) {
-                    *slot = Some(Box::new(IgnoredReason::Unauthorized {
-                        reason: e.to_string(),
-                    }));
-                }
+                let reason = e.to_string();
+                ignored.ignore(c, IgnoredReason::Unauthorized { reason });
             }
             Ok(applied) => {
                 running.apply_with_ids(author, c, kept.drain(..), &past);
@@ -320,7 +362,7 @@ fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
         let mut victims = Vec::new();
         for low in lowered {
             for c in concurrent_changes_of(h, &low.member, *r) {
-                if !matches!(p.ignored.get(c as usize), Some(None)) || victims.contains(&c) {
+                if !p.ignored.is_valid(c) || victims.contains(&c) {
                     continue;
                 }
                 let Some(node) = h.node(c) else { continue };
@@ -452,5 +494,62 @@ pub(crate) fn resolve(h: &History) -> Option<Resolution> {
             ignored: p.ignored,
             authority: p.authority,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Law: the verdicts read exactly as a vector of one verdict per change (`None`
+        /// when valid) under any sequence of new changes and ignored ones: validity, the
+        /// reasons, the ignored changes from any index on, and the comparison of two of
+        /// them over the changes before any index.
+        #[test]
+        fn verdicts_read_as_a_verdict_per_change(
+            steps in proptest::collection::vec((any::<bool>(), 0u32..12, 0u8..3), 0..40),
+            other in proptest::collection::vec(0u32..12, 0..4),
+            other_len in 0usize..14,
+        ) {
+            let reason = |r: u8| IgnoredReason::Unauthorized { reason: r.to_string() };
+            let (mut verdicts, mut plain) = (Verdicts::default(), Vec::<Option<IgnoredReason>>::new());
+            for (push, c, r) in steps {
+                if push {
+                    verdicts.push_valid();
+                    plain.push(None);
+                } else {
+                    verdicts.ignore(c, reason(r));
+                    if let Some(slot) = plain.get_mut(c as usize) {
+                        *slot = Some(reason(r));
+                    }
+                }
+            }
+            let mut second = Verdicts::all_valid(other_len);
+            let mut second_plain = vec![None; other_len];
+            for c in other {
+                second.ignore(c, reason(0));
+                if let Some(slot) = second_plain.get_mut(c as usize) {
+                    *slot = Some(reason(0));
+                }
+            }
+            prop_assert_eq!(verdicts.len(), plain.len());
+            for c in 0..14u32 {
+                let want = plain.get(c as usize);
+                prop_assert_eq!(verdicts.is_valid(c), matches!(want, Some(None)));
+                prop_assert_eq!(verdicts.reason(c), want.and_then(Option::as_ref));
+                let from: Vec<(u32, &IgnoredReason)> = verdicts.ignored_from(c).collect();
+                let want_from: Vec<(u32, &IgnoredReason)> = (c..plain.len() as u32)
+                    .filter_map(|i| plain.get(i as usize)?.as_ref().map(|r| (i, r)))
+                    .collect();
+                prop_assert_eq!(from, want_from);
+                prop_assert_eq!(
+                    verdicts.same_before(&second, c),
+                    plain.get(..c as usize).is_some_and(|p| Some(p) == second_plain.get(..c as usize))
+                );
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId, WorkspaceId};
 use crate::model::Model;
 use crate::object::Field;
 use crate::op::{text_width, GroupRole, GroupUpdate, Op, Role};
-use crate::resolve::Verdict;
+use crate::resolve::Verdicts;
 
 /// The local edits not yet sealed into a change.
 #[derive(Debug)]
@@ -175,7 +175,7 @@ pub struct Workspace {
     pub(crate) identity: Identity,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) history: History,
-    pub(crate) ignored: Vec<Verdict>,
+    pub(crate) ignored: Verdicts,
     pub(crate) authority: Authority,
     pub(crate) model: Model,
     open: Option<OpenChange>,
@@ -247,7 +247,7 @@ impl Workspace {
         let mut ws = Self::empty(founder, clock);
         let g = ws.history.insert(change, Vec::new());
         debug_assert_eq!(g, 0);
-        ws.ignored.push(None);
+        ws.ignored.push_valid();
         ws.rebuild();
         ws
     }
@@ -258,7 +258,7 @@ impl Workspace {
             identity,
             clock,
             history: History::default(),
-            ignored: Vec::new(),
+            ignored: Verdicts::default(),
             authority: Authority::genesis(
                 id,
                 0,
@@ -490,7 +490,7 @@ impl Workspace {
         self.history.insert(change, deps);
         // The content already holds the change's operations (each applied as it was made).
         self.history.settle();
-        self.ignored.push(None);
+        self.ignored.push_valid();
         Some(hash)
     }
 
