@@ -8,13 +8,13 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpIter, Ops, Seal};
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
+use crate::table::{Chunked, Index};
 
 /// A few stored changes by index, the one case almost every stored change has kept
 /// inline, more behind `S` (a box, or a pointer several changes share).
@@ -112,56 +112,6 @@ impl AuthClock {
             AuthClock::Empty => Vec::new(),
             AuthClock::One(author, seq) => vec![(**author, *seq)],
             AuthClock::Many(all) => all.to_vec(),
-        }
-    }
-}
-
-/// Stored changes by hash: a table of their indices only, each found through the hash its
-/// node holds (4 bytes an entry, where a map from hash to index takes 36). Hashed with a
-/// per-process seed, like the other hash maps: hashes chosen to crowd one spot of the
-/// table cannot be prepared in advance.
-#[derive(Debug, Default)]
-struct Index {
-    positions: hashbrown::HashTable<u32>,
-    seed: foldhash::fast::RandomState,
-}
-
-impl Index {
-    fn hash(&self, hash: &ChangeHash) -> u64 {
-        self.seed.hash_one(hash)
-    }
-
-    /// How the table hashes an index again when it grows, given the hash stored at each.
-    fn rehash<'a>(
-        seed: &'a foldhash::fast::RandomState,
-        hash_at: impl Fn(u32) -> Option<ChangeHash> + 'a,
-    ) -> impl Fn(&u32) -> u64 + 'a {
-        move |&i| hash_at(i).map_or(0, |h| seed.hash_one(h))
-    }
-
-    fn reserve(&mut self, additional: usize, hash_at: impl Fn(u32) -> Option<ChangeHash>) {
-        self.positions
-            .reserve(additional, Self::rehash(&self.seed, hash_at));
-    }
-
-    /// The index of `hash`, given the hash stored at each index.
-    fn get(&self, hash: &ChangeHash, hash_at: impl Fn(u32) -> Option<ChangeHash>) -> Option<u32> {
-        let is = |&i: &u32| hash_at(i) == Some(*hash);
-        self.positions.find(self.hash(hash), is).copied()
-    }
-
-    /// Adds index `i`, whose hash `hash_at` gives and is not indexed yet.
-    fn insert(&mut self, i: u32, hash_at: impl Fn(u32) -> Option<ChangeHash>) {
-        let Some(hash) = hash_at(i) else { return };
-        let hash = self.hash(&hash);
-        self.positions
-            .insert_unique(hash, i, Self::rehash(&self.seed, hash_at));
-    }
-
-    /// Removes index `i`, whose hash is `hash`.
-    fn remove(&mut self, hash: &ChangeHash, i: u32) {
-        if let Ok(entry) = self.positions.find_entry(self.hash(hash), |&j| j == i) {
-            entry.remove();
         }
     }
 }
@@ -268,89 +218,6 @@ impl Stored<'_> {
                 ops: Ops::decoded(self.node.ops().into_owned()),
             },
             seal: self.node.seal().clone(),
-        }
-    }
-}
-
-/// A vector in chunks of at most [`Chunked::CHUNK`] elements, for the stored changes: it
-/// grows by a chunk at a time instead of doubling (a doubled vector, at its largest, keeps
-/// room for as many changes again as it holds, and copies them all at every growth).
-#[derive(Debug)]
-struct Chunked<T> {
-    /// Every chunk but the last is full; the last is empty only when it is the only one
-    /// (made by `reserve`).
-    chunks: Vec<Vec<T>>,
-    len: usize,
-}
-
-impl<T> Default for Chunked<T> {
-    fn default() -> Self {
-        Chunked {
-            chunks: Vec::new(),
-            len: 0,
-        }
-    }
-}
-
-impl<T> Chunked<T> {
-    const CHUNK: usize = 1 << 12;
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    fn get(&self, i: usize) -> Option<&T> {
-        self.chunks.get(i / Self::CHUNK)?.get(i % Self::CHUNK)
-    }
-
-    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        self.chunks
-            .get_mut(i / Self::CHUNK)?
-            .get_mut(i % Self::CHUNK)
-    }
-
-    fn push(&mut self, node: T) {
-        match self.chunks.last_mut() {
-            // The last chunk grows like a vector (a small history stays small) up to its
-            // bound, then the next one starts at its full size.
-            Some(last) if last.len() < Self::CHUNK => last.push(node),
-            _ => {
-                let mut chunk = Vec::with_capacity(if self.chunks.is_empty() {
-                    0
-                } else {
-                    Self::CHUNK
-                });
-                chunk.push(node);
-                self.chunks.push(chunk);
-            }
-        }
-        self.len += 1;
-    }
-
-    fn pop(&mut self) -> Option<T> {
-        let last = self.chunks.last_mut()?;
-        let node = last.pop()?;
-        if last.is_empty() {
-            self.chunks.pop();
-        }
-        self.len -= 1;
-        Some(node)
-    }
-
-    /// Makes room for `additional` more elements in the chunk being filled.
-    fn reserve(&mut self, additional: usize) {
-        match self.chunks.last_mut() {
-            Some(last) => {
-                let room = Self::CHUNK - last.len();
-                last.reserve(additional.min(room));
-            }
-            None => self
-                .chunks
-                .push(Vec::with_capacity(additional.min(Self::CHUNK))),
         }
     }
 }
@@ -931,102 +798,5 @@ impl History {
             }
         }
         out.into_iter().collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::{Chunked, Index};
-    use crate::ids::ChangeHash;
-
-    #[derive(Clone, Debug)]
-    enum Step {
-        Push(usize),
-        Pop(usize),
-        Reserve(usize),
-    }
-
-    fn step() -> impl Strategy<Value = Step> {
-        let many = 0..3 * Chunked::<u32>::CHUNK;
-        prop_oneof![
-            3 => many.clone().prop_map(Step::Push),
-            2 => many.clone().prop_map(Step::Pop),
-            1 => many.prop_map(Step::Reserve),
-        ]
-    }
-
-    proptest! {
-        /// Law: a chunked vector holds what a plain vector holds after the same pushes,
-        /// pops and reservations, across chunk boundaries (each step moves up to three
-        /// chunks' worth of elements).
-        #[test]
-        fn chunked_vector_reads_like_a_plain_one(steps in prop::collection::vec(step(), 1..12)) {
-            let mut chunked = Chunked::default();
-            let mut plain = Vec::new();
-            let mut next = 0u32;
-            for s in steps {
-                match s {
-                    Step::Push(n) => {
-                        for _ in 0..n {
-                            chunked.push(next);
-                            plain.push(next);
-                            next += 1;
-                        }
-                    }
-                    Step::Pop(n) => {
-                        for _ in 0..n {
-                            prop_assert_eq!(chunked.pop(), plain.pop());
-                        }
-                    }
-                    Step::Reserve(n) => chunked.reserve(n),
-                }
-                prop_assert_eq!(chunked.len(), plain.len());
-                prop_assert_eq!(chunked.is_empty(), plain.is_empty());
-                for (i, x) in plain.iter().enumerate() {
-                    prop_assert_eq!(chunked.get(i), Some(x));
-                }
-                prop_assert_eq!(chunked.get(plain.len()), None);
-            }
-        }
-    }
-
-    proptest! {
-        /// Law: the index finds exactly the hashes a plain map holds after the same
-        /// insertions and removals of the last one inserted, through growths of its
-        /// table (sixteen hashes, alike but for two bytes).
-        #[test]
-        fn index_finds_what_a_plain_map_holds(
-            steps in prop::collection::vec((any::<bool>(), 0u8..4, 0u8..4), 1..60)
-        ) {
-            let hash = |prefix: u8, rest: u8| {
-                let mut bytes = [0u8; 32];
-                bytes[0] = prefix;
-                bytes[31] = rest;
-                ChangeHash::from_bytes(bytes)
-            };
-            let mut index = Index::default();
-            let mut stored: Vec<ChangeHash> = Vec::new();
-            for (push, prefix, rest) in steps {
-                if push {
-                    let h = hash(prefix, rest);
-                    if !stored.contains(&h) {
-                        stored.push(h);
-                        index.insert(stored.len() as u32 - 1, |i| stored.get(i as usize).copied());
-                    }
-                } else if let Some(h) = stored.pop() {
-                    index.remove(&h, stored.len() as u32);
-                }
-                for prefix in 0..4 {
-                    for rest in 0..4 {
-                        let h = hash(prefix, rest);
-                        let want = stored.iter().position(|s| *s == h).map(|i| i as u32);
-                        let got = index.get(&h, |i| stored.get(i as usize).copied());
-                        prop_assert_eq!(got, want);
-                    }
-                }
-            }
-        }
     }
 }

@@ -65,6 +65,7 @@ mod resolve;
 #[cfg(test)]
 mod strategies;
 mod sync;
+mod table;
 mod workspace;
 
 pub use activity::{Comment, Digest, DigestItem, HistoryEntry, Since, Subject};

@@ -8,6 +8,7 @@ use crate::crdt::{Authors, Fields, OrSet, Register, Stamp, Text, Val};
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
 use crate::op::{with_ids, Op};
+use crate::table::Table;
 
 /// A last-writer-wins register: the write with the greatest operation id wins (ties, which
 /// only a forked author can cause, go to the greater value).
@@ -153,10 +154,9 @@ pub(crate) struct Model {
     pub(crate) name: Lww<String>,
     pub(crate) profiles: BTreeMap<MemberId, Lww<String>>,
     pub(crate) pipeline: Lww<Vec<String>>,
-    /// Objects by id. A hash map (foldhash, seeded per process, as hashbrown's default):
-    /// every listing sorts what it returns by a key that ends with the object id, so no
-    /// result depends on the map's order.
-    pub(crate) objects: foldhash::HashMap<ObjectId, Object>,
+    /// Objects by id, in the order this copy created them: every listing sorts what it
+    /// returns by a key that ends with the object id, so no result depends on that order.
+    pub(crate) objects: Table<ObjectId, Object>,
     /// Children of each object, in creation order.
     pub(crate) children: BTreeMap<ObjectId, Vec<(OpId, ObjectId)>>,
     /// Contacts that were merged into another at some point.
