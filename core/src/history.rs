@@ -16,41 +16,19 @@ use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
 use crate::table::{Chunked, Index};
 
-/// A few stored changes by index, the one case almost every stored change has kept
-/// inline, more behind `S` (a box, or a pointer several changes share).
-#[derive(Clone, Debug)]
-pub(crate) enum Indices<S> {
+/// The dependencies of a stored change, by index: almost every change has exactly one
+/// (the change before it), kept inline; a genesis has none; a merge has several, kept in
+/// the history's table of them ([`History::deps`]).
+#[derive(Clone, Copy, Debug)]
+enum Deps {
+    None,
     One(u32),
-    Other(S),
+    Kept(u32),
 }
-
-impl<S: std::ops::Deref<Target = [u32]>> std::ops::Deref for Indices<S> {
-    type Target = [u32];
-
-    fn deref(&self) -> &[u32] {
-        match self {
-            Indices::One(one) => std::slice::from_ref(one),
-            Indices::Other(all) => all,
-        }
-    }
-}
-
-impl<S: From<Vec<u32>>> From<Vec<u32>> for Indices<S> {
-    fn from(indices: Vec<u32>) -> Self {
-        match indices.as_slice() {
-            [one] => Indices::One(*one),
-            _ => Indices::Other(indices.into()),
-        }
-    }
-}
-
-/// The dependencies of a stored change: almost every change has exactly one (the change
-/// before it); a genesis has none, a merge several.
-pub(crate) type Deps = Indices<Box<[u32]>>;
 
 /// The maximal authority changes in a stored change's past, when its one dependency does
 /// not tell them ([`AuthPast::Kept`]).
-pub(crate) type Frontier = Indices<Box<[u32]>>;
+type Frontier = Box<[u32]>;
 
 /// What of authority a stored change has strictly in its past: the maximal authority
 /// changes there (its frontier), and for each of their authors the highest sequence
@@ -129,7 +107,7 @@ pub(crate) struct Node {
     pub(crate) ops: Ops,
     /// Its seal, unless it is [`Seal::Own`] (most are, in a copy that writes): a word.
     seal: Option<Box<Seal>>,
-    pub(crate) deps: Deps,
+    deps: Deps,
     pub(crate) authority: bool,
     auth: AuthPast,
 }
@@ -194,7 +172,7 @@ impl ChangeView for Stored<'_> {
         self.node.time
     }
     fn deps(&self) -> DepHashes<'_> {
-        DepHashes::Stored(self.history, self.node.deps.iter())
+        DepHashes::Stored(self.history, self.history.deps_of(self.node).iter())
     }
     fn seal(&self) -> &Seal {
         self.node.seal()
@@ -229,6 +207,7 @@ pub(crate) struct Mark {
     heads: BTreeSet<ChangeHash>,
     auth_heads: Vec<u32>,
     auth_kept: usize,
+    deps_kept: usize,
     max_counter: u64,
     forked: BTreeSet<MemberId>,
 }
@@ -243,6 +222,8 @@ pub(crate) struct History {
     /// ([`AuthPast::Kept`]): those of merges, and of changes after an authority change
     /// whose clock counts several authors. Each clock is sorted by author.
     auth_kept: Vec<(Frontier, AuthClock)>,
+    /// The dependencies of the stored changes with several ([`Deps::Kept`]).
+    deps_kept: Vec<Box<[u32]>>,
     /// The changes of each forked author, in the order stored (those of any other author
     /// are their `by_seq`).
     forked_changes: BTreeMap<MemberId, Vec<u32>>,
@@ -277,6 +258,7 @@ impl History {
             heads: self.heads.clone(),
             auth_heads: self.auth_heads.clone(),
             auth_kept: self.auth_kept.len(),
+            deps_kept: self.deps_kept.len(),
             max_counter: self.max_counter,
             forked: self.forked.clone(),
         }
@@ -335,6 +317,7 @@ impl History {
         self.heads = mark.heads;
         self.auth_heads = mark.auth_heads;
         self.auth_kept.truncate(mark.auth_kept);
+        self.deps_kept.truncate(mark.deps_kept);
         self.max_counter = mark.max_counter;
         self.forked = mark.forked;
         let forked = &self.forked;
@@ -349,6 +332,20 @@ impl History {
 
     pub(crate) fn node(&self, i: u32) -> Option<&Node> {
         self.nodes.get(i as usize)
+    }
+
+    /// The dependencies of stored change `node`, by index.
+    pub(crate) fn deps_of<'a>(&'a self, node: &'a Node) -> &'a [u32] {
+        match &node.deps {
+            Deps::None => &[],
+            Deps::One(one) => std::slice::from_ref(one),
+            Deps::Kept(k) => self.deps_kept.get(*k as usize).map_or(&[], |d| d),
+        }
+    }
+
+    /// The dependencies of stored change `c`, by index.
+    pub(crate) fn deps(&self, c: u32) -> &[u32] {
+        self.node(c).map_or(&[], |n| self.deps_of(n))
     }
 
     /// The stored change at `i`, as the encoders read it.
@@ -440,7 +437,7 @@ impl History {
     /// The maximal authority changes strictly in the causal past of stored change `c`.
     pub(crate) fn auth_past(&self, c: u32) -> &[u32] {
         match self.auth_of(c) {
-            Some((node, AuthPast::After)) => &node.deps,
+            Some((node, AuthPast::After)) => self.deps_of(node),
             Some((_, AuthPast::Kept(k))) => self.auth_kept.get(k as usize).map_or(&[], |(f, _)| f),
             // Never: a change is `Like` one that is not.
             Some((_, AuthPast::Like(_))) | None => &[],
@@ -452,7 +449,7 @@ impl History {
     /// author.
     fn auth_clock(&self, c: u32) -> Cow<'_, AuthClock> {
         let after = |node: &Node| {
-            let dep = node.deps.first().and_then(|&d| self.node(d));
+            let dep = self.deps_of(node).first().and_then(|&d| self.node(d));
             dep.map(|d| AuthClock::One(d.author.clone(), d.seq))
         };
         let clock = match self.auth_of(c) {
@@ -601,7 +598,7 @@ impl History {
         if na.authority {
             return self.auth_reaches(a, self.auth_past(b));
         }
-        self.search_back(a, &nb.deps, |x| self.node(x).map_or(&[], |n| &n.deps))
+        self.search_back(a, self.deps_of(nb), |x| self.deps(x))
     }
 
     /// The Lamport counter a change with these dependencies must carry.
@@ -732,7 +729,14 @@ impl History {
                 Seal::Own => None,
                 seal => Some(Box::new(seal)),
             },
-            deps: deps.into(),
+            deps: match *deps {
+                [] => Deps::None,
+                [one] => Deps::One(one),
+                _ => {
+                    self.deps_kept.push(deps.into());
+                    Deps::Kept(self.deps_kept.len() as u32 - 1)
+                }
+            },
             authority,
             auth,
         });
@@ -759,7 +763,7 @@ impl History {
                 _ => continue,
             }
             if let Some(n) = self.node(x) {
-                stack.extend(n.deps.iter().copied());
+                stack.extend(self.deps_of(n).iter().copied());
             }
         }
         let mut out: Vec<u32> = covered
@@ -783,7 +787,7 @@ impl History {
             let mut step = 1u64;
             'walk: loop {
                 for _ in 0..step {
-                    match self.node(at).and_then(|n| n.deps.first()) {
+                    match self.deps(at).first() {
                         Some(&d) => at = d,
                         None => break 'walk,
                     }

@@ -63,7 +63,7 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
     let mut ancestors: Vec<BTreeSet<u32>> = Vec::new();
     for n in &nodes {
         let mut set = BTreeSet::new();
-        for &d in n.deps.iter() {
+        for &d in h.deps_of(n) {
             set.insert(d);
             set.extend(ancestors.get(d as usize).into_iter().flatten().copied());
         }
