@@ -16,22 +16,8 @@ impl Workspace {
     }
 
     fn object_of(&self, id: &ObjectId, field: &Field, merge: Merge) -> Result<&Object, EditError> {
-        let o = self.object(id).ok_or(EditError::NoSuchObject {
-            id: *id,
-            what: "object",
-        })?;
-        let (m, kinds) = field.spec();
-        if m != merge || !kinds.contains(&o.kind) {
-            return Err(EditError::Invalid(format!(
-                "{field:?} is not a {} field of a {}",
-                match merge {
-                    Merge::Register => "single-valued",
-                    Merge::Set => "multi-valued",
-                    Merge::Text => "text",
-                },
-                crate::acl::kind_name(o.kind)
-            )));
-        }
+        let o = self.object(id).ok_or_else(|| no_such_object(id))?;
+        check_field(o, field, merge)?;
         Ok(o)
     }
 
@@ -144,7 +130,11 @@ impl Workspace {
         delete: usize,
         insert: &str,
     ) -> Result<(), EditError> {
-        let o = self.object_of(&object, &field, Merge::Text)?;
+        // Looked up once for both the checks and, typing, the insert.
+        let typing = self.typing(&object, &field);
+        let o = self.model.objects.get_mut(&object);
+        let o = o.ok_or_else(|| no_such_object(&object))?;
+        check_field(o, &field, Merge::Text)?;
         let text = o.text_field(&field);
         let len = text.map_or(0, |t| t.len());
         if pos > len || delete > len - pos {
@@ -172,6 +162,21 @@ impl Workspace {
             ),
             None => (Vec::new(), None),
         };
+        // Typing on: the insert follows the last character the open change inserted here.
+        let follows = |at: &OpId| {
+            let previous = OpId {
+                counter: at.counter.wrapping_sub(1),
+                author: at.author,
+            };
+            runs.is_empty() && !insert.is_empty() && after == Some(previous)
+        };
+        if let Some(at) = typing.filter(follows) {
+            if let Some(text) = o.text_field_mut(&field) {
+                text.insert(after, at, insert);
+            }
+            self.extend_typing(insert);
+            return Ok(());
+        }
         if !runs.is_empty() {
             self.edit(Op::Delete {
                 object,
@@ -180,7 +185,12 @@ impl Workspace {
             })?;
         }
         if !insert.is_empty() {
-            self.insert_text(object, field, after, insert)?;
+            self.edit(Op::Insert {
+                object,
+                field,
+                after,
+                text: insert.to_string(),
+            })?;
         }
         Ok(())
     }
@@ -271,4 +281,28 @@ impl Workspace {
     pub fn shared_with(&self, object: &ObjectId) -> Vec<GroupId> {
         self.authority.object_groups(object)
     }
+}
+
+fn no_such_object(id: &ObjectId) -> EditError {
+    EditError::NoSuchObject {
+        id: *id,
+        what: "object",
+    }
+}
+
+/// Checks that `field` is a field of `o`'s kind, merged by `merge`.
+fn check_field(o: &Object, field: &Field, merge: Merge) -> Result<(), EditError> {
+    let (m, kinds) = field.spec();
+    if m != merge || !kinds.contains(&o.kind) {
+        return Err(EditError::Invalid(format!(
+            "{field:?} is not a {} field of a {}",
+            match merge {
+                Merge::Register => "single-valued",
+                Merge::Set => "multi-valued",
+                Merge::Text => "text",
+            },
+            crate::acl::kind_name(o.kind)
+        )));
+    }
+    Ok(())
 }

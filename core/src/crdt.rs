@@ -233,8 +233,8 @@ impl Ord for Val {
 }
 
 /// A small sorted set of distinct elements. Almost every one holds exactly one element
-/// (the live write of a register, the addition of a set value), kept inline: a workspace
-/// has one per field of every object.
+/// (the live write of a register written again, the id it lists as overwritten, the
+/// addition of a set's value), kept inline.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Sorted<T> {
     #[default]

@@ -49,15 +49,14 @@ enum AuthPast {
 
 /// For each author of authority changes, the highest sequence number of their authority
 /// changes in some change's past, sorted by author. Most workspaces' authority changes
-/// come from one member at a time, and a new clock is made after each one: a single
-/// author is kept inline (the clock of the change after an authority change would
-/// otherwise take an allocation of its own), several behind a pointer changes share.
+/// come from one member at a time: a single author is kept inline (so that reading the
+/// clock a change's dependency tells, [`AuthPast::After`], allocates nothing).
 #[derive(Clone, Debug, Default)]
 pub(crate) enum AuthClock {
     #[default]
     Empty,
     One(Arc<MemberId>, u64),
-    Many(Arc<[(MemberId, u64)]>),
+    Many(Box<[(MemberId, u64)]>),
 }
 
 impl AuthClock {

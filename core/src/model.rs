@@ -98,7 +98,7 @@ impl Object {
     }
 
     /// A text field, made empty first if it was never edited.
-    fn text_field_mut(&mut self, field: &Field) -> Option<&mut Text> {
+    pub(crate) fn text_field_mut(&mut self, field: &Field) -> Option<&mut Text> {
         self.rare
             .get_or_insert_with(Box::default)
             .texts

@@ -417,50 +417,37 @@ impl Workspace {
         Ok(at)
     }
 
-    /// Inserts `text` after character `after` of a text field (`text` not empty). Typing:
-    /// an insert that continues the open change's last insert (it follows that insert's
-    /// last character, whose ids it continues) extends it — one operation for a typed run
-    /// instead of one per keystroke, the same characters with the same ids, so merges are
-    /// unaffected. Anything else is an ordinary edit.
-    pub(crate) fn insert_text(
-        &mut self,
-        object: ObjectId,
-        field: Field,
-        after: Option<OpId>,
-        text: &str,
-    ) -> Result<OpId, EditError> {
-        let author = self.member_id();
-        if let Some(open) = self.open.as_mut() {
-            let at = OpId {
-                counter: open.next_counter,
-                author,
-            };
-            if let Some(Op::Insert {
+    /// Typing: the id an insert into text field `field` of `object` takes when it can
+    /// extend the open change's last operation, an insert into that text (when it follows
+    /// that insert's last character, whose id is this one's predecessor). Extending it
+    /// ([`Self::extend_typing`]) makes one operation of a typed run instead of one per
+    /// keystroke, the same characters with the same ids, so merges are unaffected; it
+    /// needs no check (the open change edited this text last, see `edit`).
+    pub(crate) fn typing(&self, object: &ObjectId, field: &Field) -> Option<OpId> {
+        let open = self.open.as_ref()?;
+        match open.ops.last()? {
+            Op::Insert {
                 object: o,
                 field: f,
                 text: typed,
                 ..
-            }) = open.ops.last_mut()
-            {
-                let previous = OpId {
-                    counter: at.counter.wrapping_sub(1),
-                    author,
-                };
-                if *o == object && *f == field && !typed.is_empty() && after == Some(previous) {
-                    // Allowed: the open change edited this text last (see `edit`).
-                    self.model.insert_text(&object, &field, after, at, text);
-                    typed.push_str(text);
-                    open.next_counter = open.next_counter.saturating_add(text_width(text));
-                    return Ok(at);
-                }
+            } if o == object && f == field && !typed.is_empty() => Some(OpId {
+                counter: open.next_counter,
+                author: self.member_id(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Adds `text`, just inserted in the content with the id [`Self::typing`] gave, to
+    /// the open change's last insert.
+    pub(crate) fn extend_typing(&mut self, text: &str) {
+        if let Some(open) = self.open.as_mut() {
+            if let Some(Op::Insert { text: typed, .. }) = open.ops.last_mut() {
+                typed.push_str(text);
+                open.next_counter = open.next_counter.saturating_add(text_width(text));
             }
         }
-        self.edit(Op::Insert {
-            object,
-            field,
-            after,
-            text: text.to_string(),
-        })
     }
 
     /// Seals the open change: hashes it and adds it to the history. Returns its hash, or
