@@ -209,7 +209,7 @@ impl Authority {
                 groups,
             } => {
                 let id = ObjectId::derive(ctx.op);
-                if self.objects.contains_key(&id) {
+                if self.objects.get(&id).is_some() {
                     return Err(EditError::Invalid(format!("object `{id}` already exists")));
                 }
                 let action = format!("create a {}", kind_name(*kind));
@@ -360,30 +360,31 @@ impl Authority {
                 groups,
             } => {
                 let id = ObjectId::derive(ctx.op);
-                self.journal.push(Undo::Object(
-                    id,
-                    self.objects.get(&id).cloned().map(Box::new),
-                ));
-                let creator = self.creators.get(ctx.op.author);
-                self.objects.entry(id).or_insert_with(|| {
-                    let mut shares = SmallMap::default();
-                    for g in groups {
-                        if let Some(tags) = shares.or_default(g) {
-                            *tags = vec![ctx.change];
-                        }
+                let before = self.objects.get(&id).cloned().map(Box::new);
+                let exists = before.is_some();
+                self.journal.push(Undo::Object(id, before));
+                // A forked author's second creation of one object keeps the first's.
+                if exists {
+                    return;
+                }
+                let mut shares = SmallMap::default();
+                for g in groups {
+                    if let Some(tags) = shares.or_default(g) {
+                        *tags = vec![ctx.change];
                     }
-                    let place = (parent.is_some() || !groups.is_empty()).then(|| {
-                        Box::new(Place {
-                            parent: *parent,
-                            shares,
-                        })
-                    });
-                    Acl {
-                        kind: *kind,
-                        creator,
-                        place,
-                    }
+                }
+                let place = (parent.is_some() || !groups.is_empty()).then(|| {
+                    Box::new(Place {
+                        parent: *parent,
+                        shares,
+                    })
                 });
+                let acl = Acl {
+                    kind: *kind,
+                    creator: self.creators.get(ctx.op.author),
+                    place,
+                };
+                self.objects.insert(id, acl);
             }
             Op::Share { object, group } => {
                 self.journal.push(Undo::Object(

@@ -12,6 +12,7 @@ use crate::acl::Acl;
 use crate::error::{Denied, EditError};
 use crate::ids::{GroupId, MemberId, ObjectId, OpId};
 use crate::op::{with_ids, GroupRole, GroupUpdate, Op, Role};
+use crate::table::Table;
 
 /// One assignment of a role (or of no role: `None`) made by the change `change`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,8 +123,8 @@ pub(crate) struct Authority {
     /// Group roles, by member then group.
     group_roles: BTreeMap<(MemberId, GroupId), RoleRegister<GroupRole>>,
     /// Who may write each object: its kind, creator, parent and groups. Only ever looked
-    /// up by id (never iterated), so a hash map decides nothing by its order.
-    pub(crate) objects: foldhash::HashMap<ObjectId, Acl>,
+    /// up by id (never iterated), so the table's order decides nothing.
+    pub(crate) objects: Table<ObjectId, Acl>,
     /// The creators of the objects, each held once for all their objects.
     pub(crate) creators: crate::crdt::Authors,
     /// While applying a change: the previous values of what it touched.
@@ -170,7 +171,7 @@ impl Authority {
             members,
             groups: BTreeMap::new(),
             group_roles: BTreeMap::new(),
-            objects: foldhash::HashMap::default(),
+            objects: Table::default(),
             creators: crate::crdt::Authors::default(),
             journal: Vec::new(),
             overrides: Vec::new(),

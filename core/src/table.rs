@@ -150,10 +150,11 @@ impl Index {
     }
 }
 
-/// A map for many small records (the objects of a workspace): the entries in a chunked
-/// vector, in the order they were inserted, found through an [`Index`] of positions. An
-/// entry takes its key and value, where a hash map also keeps a quarter of its slots
-/// empty and, while it grows, both its old and new tables. Entries are never removed.
+/// A map for many small records (the objects of a workspace, their rights): the entries
+/// in a chunked vector, found through an [`Index`] of positions. An entry takes its key
+/// and value, where a hash map also keeps a quarter of its slots empty and, while it
+/// grows, both its old and new tables. A removal moves the last entry into the place of
+/// the one removed (removals are rare: undoing the creation of an object).
 #[derive(Clone)]
 pub(crate) struct Table<K, V> {
     entries: Chunked<(K, V)>,
@@ -199,10 +200,28 @@ impl<K: Hash + Eq + Copy, V> Table<K, V> {
             .insert(at, |i| entries.get(i as usize).map(|(k, _)| *k));
     }
 
-    /// Every entry, in the order inserted (which differs between copies: sort what is
-    /// shown).
+    /// Every entry, in the order inserted, removals aside (which differs between copies:
+    /// sort what is shown).
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Removes the entry of `key`, if any, and returns its value.
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        let at = self.position(key)?;
+        self.index.remove(key, at);
+        let (last_key, last) = self.entries.pop()?;
+        let last_at = self.entries.len() as u32;
+        if at == last_at {
+            return Some(last);
+        }
+        self.index.remove(&last_key, last_at);
+        let slot = self.entries.get_mut(at as usize)?;
+        let (_, removed) = std::mem::replace(slot, (last_key, last));
+        let entries = &self.entries;
+        self.index
+            .insert(at, |i| entries.get(i as usize).map(|(k, _)| *k));
+        Some(removed)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -324,18 +343,23 @@ mod tests {
     }
 
     proptest! {
-        /// Law: a table holds what a plain map holds after the same insertions, and two
-        /// tables with the same entries are equal whatever the order they were inserted
-        /// in (across chunk boundaries).
+        /// Law: a table holds what a plain map holds after the same insertions and
+        /// removals, and two tables with the same entries are equal whatever the order
+        /// they were inserted in (across chunk boundaries).
         #[test]
         fn table_holds_what_a_plain_map_holds(
-            inserts in prop::collection::vec((0u32..6000, any::<u8>()), 0..6000)
+            steps in prop::collection::vec((0u32..6000, any::<u8>()), 0..6000)
         ) {
             let mut table = Table::default();
             let mut plain = std::collections::BTreeMap::new();
-            for &(k, v) in &inserts {
-                table.insert(k, v);
-                plain.insert(k, v);
+            for &(k, v) in &steps {
+                // One step in eight removes a key.
+                if v % 8 == 0 {
+                    prop_assert_eq!(table.remove(&k), plain.remove(&k));
+                } else {
+                    table.insert(k, v);
+                    plain.insert(k, v);
+                }
             }
             prop_assert_eq!(table.len(), plain.len());
             for k in 0..6000 {
