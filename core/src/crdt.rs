@@ -1497,6 +1497,24 @@ mod tests {
         Ok(())
     }
 
+    /// Some operations, with an order to apply them in.
+    fn shuffled<T: Clone + std::fmt::Debug>(
+        ops: impl Strategy<Value = Vec<T>>,
+    ) -> impl Strategy<Value = (Vec<T>, Vec<usize>)> {
+        ops.prop_flat_map(|ops| {
+            let n = ops.len();
+            (Just(ops), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+        })
+    }
+
+    /// The id of operation `i` (counter `i + 1`) by author `who`.
+    fn op_id(i: usize, who: u8) -> OpId {
+        OpId {
+            counter: i as u64 + 1,
+            author: MemberId::from_bytes([who; 32]),
+        }
+    }
+
     /// Concurrent writes to one register: `(author, overwritten)` for write `i` (id
     /// counter `i + 1`), each listing any of the others as overwritten, whether or not it
     /// could have seen them, as a careless or hostile author may.
@@ -1510,16 +1528,9 @@ mod tests {
         /// after it, and must stay out).
         #[test]
         fn register_converges_in_any_order_even_with_concurrent_overwrites(
-            (writes, order) in writes().prop_flat_map(|w| {
-                let n = w.len();
-                (Just(w), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
-            })
+            (writes, order) in shuffled(writes())
         ) {
-            let id = |i: usize, who: u8| OpId {
-                counter: i as u64 + 1,
-                author: MemberId::from_bytes([who; 32]),
-            };
-            let ids: Vec<OpId> = writes.iter().enumerate().map(|(i, (who, _))| id(i, *who)).collect();
+            let ids: Vec<OpId> = writes.iter().enumerate().map(|(i, (who, _))| op_id(i, *who)).collect();
             let apply = |order: &mut dyn Iterator<Item = usize>| {
                 let (mut r, mut authors) = (Register::default(), Authors::default());
                 for i in order {
@@ -1568,16 +1579,9 @@ mod tests {
         /// listed by no removal.
         #[test]
         fn set_converges_in_any_order_even_with_unseen_removals(
-            (ops, order) in set_ops().prop_flat_map(|ops| {
-                let n = ops.len();
-                (Just(ops), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
-            })
+            (ops, order) in shuffled(set_ops())
         ) {
-            let id = |i: usize, who: u8| OpId {
-                counter: i as u64 + 1,
-                author: MemberId::from_bytes([who; 32]),
-            };
-            let ids: Vec<OpId> = ops.iter().enumerate().map(|(i, (who, ..))| id(i, *who)).collect();
+            let ids: Vec<OpId> = ops.iter().enumerate().map(|(i, (who, ..))| op_id(i, *who)).collect();
             let value = |v: u8| Value::Text(format!("v{v}"));
             let apply = |order: &mut dyn Iterator<Item = usize>| {
                 let (mut set, mut authors) = (OrSet::default(), Authors::default());
