@@ -552,20 +552,22 @@ fn grow_gently<T>(v: &mut Vec<T>) {
 
 /// The values of an object's fields of one kind (registers, sets or texts), by field.
 ///
-/// A known field is keyed by its byte ([`KnownField`]), so an entry takes the value and
-/// a word (a workspace has one for every field of every object); the known fields are
-/// kept in a slice of exactly their number, which grows one at a time (an object has at
-/// most one entry per known field). Custom fields, rare, are kept by name in a box of
-/// their own.
+/// The known fields that have a value are bits of a mask (one per [`KnownField`]), and
+/// their values sit in a slice of exactly their number, in field order: a value takes no
+/// room for its key (a workspace has one for every field of every object). The slice
+/// grows one at a time (an object has at most one value per known field). Custom fields,
+/// rare, are kept by name in a box of their own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Fields<V> {
-    known: Box<[(KnownField, V)]>,
+    present: u64,
+    known: Box<[V]>,
     custom: Option<Box<SmallMap<Box<str>, V>>>,
 }
 
 impl<V> Default for Fields<V> {
     fn default() -> Self {
         Fields {
+            present: 0,
             known: Box::default(),
             custom: None,
         }
@@ -573,15 +575,22 @@ impl<V> Default for Fields<V> {
 }
 
 impl<V> Fields<V> {
+    /// Where the value of `field` is, or would be, in the slice of known fields' values.
     fn find_known(&self, field: KnownField) -> Result<usize, usize> {
-        self.known.binary_search_by(|(k, _)| k.cmp(&field))
+        let bit = 1u64 << (field as u8);
+        let at = (self.present & (bit - 1)).count_ones() as usize;
+        if self.present & bit != 0 {
+            Ok(at)
+        } else {
+            Err(at)
+        }
     }
 
     pub(crate) fn get(&self, field: &Field) -> Option<&V> {
         match (field.known(), field) {
             (Some(known), _) => {
                 let at = self.find_known(known).ok()?;
-                self.known.get(at).map(|(_, v)| v)
+                self.known.get(at)
             }
             (None, Field::Custom(name)) => {
                 let custom = self.custom.as_ref()?;
@@ -603,14 +612,15 @@ impl<V> Fields<V> {
                 let at = match self.find_known(known) {
                     Ok(at) => at,
                     Err(at) => {
-                        let mut known_fields = Vec::from(std::mem::take(&mut self.known));
-                        known_fields.reserve_exact(1);
-                        known_fields.insert(at, (known, V::default()));
-                        self.known = known_fields.into_boxed_slice();
+                        let mut values = Vec::from(std::mem::take(&mut self.known));
+                        values.reserve_exact(1);
+                        values.insert(at, V::default());
+                        self.known = values.into_boxed_slice();
+                        self.present |= 1u64 << (known as u8);
                         at
                     }
                 };
-                self.known.get_mut(at).map(|(_, v)| v)
+                self.known.get_mut(at)
             }
             (None, Field::Custom(name)) => {
                 let custom = self.custom.get_or_insert_with(Box::default);

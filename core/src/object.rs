@@ -367,6 +367,9 @@ macro_rules! known_fields {
         const FIELDS: [(&str, Field); [$(stringify!($variant)),*].len()] =
             [$(($name, Field::$variant)),*];
 
+        // The content marks the known fields an object has in a mask of 64 bits.
+        const _: () = assert!(FIELDS.len() <= 64);
+
         /// A known field (any but a custom one) as one byte: the content keys its maps
         /// with it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
