@@ -44,11 +44,7 @@ impl Workspace {
         value: Value,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Register)?;
-        let pred = o
-            .registers
-            .get(&field)
-            .map(|r| r.heads())
-            .unwrap_or_default();
+        let pred = o.register(&field).map(|r| r.heads()).unwrap_or_default();
         if let Value::Text(t) = &value {
             if t.chars().count() > crate::workspace::MAX_TEXT {
                 return Err(EditError::Invalid(format!(
@@ -74,7 +70,7 @@ impl Workspace {
         value: Value,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Set)?;
-        if o.sets.get(&field).is_some_and(|s| s.contains(&value)) {
+        if o.set(&field).is_some_and(|s| s.contains(&value)) {
             return Ok(());
         }
         self.edit(Op::Add {
@@ -93,11 +89,7 @@ impl Workspace {
         value: Value,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Set)?;
-        let observed = o
-            .sets
-            .get(&field)
-            .map(|s| s.tags_of(&value))
-            .unwrap_or_default();
+        let observed = o.set(&field).map(|s| s.tags_of(&value)).unwrap_or_default();
         if observed.is_empty() {
             return Ok(());
         }
@@ -257,7 +249,7 @@ impl Workspace {
     /// ```
     pub fn conflicts(&self, object: &ObjectId, field: &Field) -> Vec<(OpId, Value)> {
         self.object(object)
-            .and_then(|o| o.registers.get(field))
+            .and_then(|o| o.register(field))
             .map(|r| {
                 r.all()
                     .iter()

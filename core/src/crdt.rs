@@ -550,33 +550,30 @@ fn grow_gently<T>(v: &mut Vec<T>) {
     }
 }
 
-/// The values of an object's fields of one kind (registers, sets or texts), by field.
+/// The values of an object's known fields of one kind (registers, sets or texts).
 ///
-/// The known fields that have a value are bits of a mask (one per [`KnownField`]), and
-/// their values sit in a slice of exactly their number, in field order: a value takes no
-/// room for its key (a workspace has one for every field of every object). The slice
-/// grows one at a time (an object has at most one value per known field). Custom fields,
-/// rare, are kept by name in a box of their own.
+/// The fields that have a value are bits of a mask (one per [`KnownField`]), and their
+/// values sit in a slice of exactly their number, in field order: a value takes no room
+/// for its key (a workspace has one for every field of every object). The slice grows
+/// one at a time (an object has at most one value per known field).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Fields<V> {
+pub(crate) struct Known<V> {
     present: u64,
-    known: Box<[V]>,
-    custom: Option<Box<SmallMap<Box<str>, V>>>,
+    values: Box<[V]>,
 }
 
-impl<V> Default for Fields<V> {
+impl<V> Default for Known<V> {
     fn default() -> Self {
-        Fields {
+        Known {
             present: 0,
-            known: Box::default(),
-            custom: None,
+            values: Box::default(),
         }
     }
 }
 
-impl<V> Fields<V> {
-    /// Where the value of `field` is, or would be, in the slice of known fields' values.
-    fn find_known(&self, field: KnownField) -> Result<usize, usize> {
+impl<V> Known<V> {
+    /// Where the value of `field` is, or would be, in the slice.
+    fn find(&self, field: KnownField) -> Result<usize, usize> {
         let bit = 1u64 << (field as u8);
         let at = (self.present & (bit - 1)).count_ones() as usize;
         if self.present & bit != 0 {
@@ -586,17 +583,82 @@ impl<V> Fields<V> {
         }
     }
 
+    pub(crate) fn get(&self, field: KnownField) -> Option<&V> {
+        self.values.get(self.find(field).ok()?)
+    }
+
+    /// The value of `field`, inserted as the default first if absent (always `Some`).
+    pub(crate) fn or_default(&mut self, field: KnownField) -> Option<&mut V>
+    where
+        V: Default,
+    {
+        let at = match self.find(field) {
+            Ok(at) => at,
+            Err(at) => {
+                let mut values = Vec::from(std::mem::take(&mut self.values));
+                values.reserve_exact(1);
+                values.insert(at, V::default());
+                self.values = values.into_boxed_slice();
+                self.present |= 1u64 << (field as u8);
+                at
+            }
+        };
+        self.values.get_mut(at)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// The values of an object's custom fields of one kind, by name.
+pub(crate) type Custom<V> = SmallMap<Box<str>, V>;
+
+impl<V> Custom<V> {
+    pub(crate) fn named(&self, name: &str) -> Option<&V> {
+        self.value(self.find_by(|k| (**k).cmp(name)).ok()?)
+    }
+
+    /// The value of field `name`, inserted as the default first if absent (always `Some`).
+    pub(crate) fn named_or_default(&mut self, name: &str) -> Option<&mut V>
+    where
+        V: Default,
+    {
+        let at = match self.find_by(|k| (**k).cmp(name)) {
+            Ok(at) => at,
+            Err(at) => self.insert_at(at, name.into()),
+        };
+        self.value_at(at)
+    }
+
+    /// The fields with their values, by name.
+    pub(crate) fn named_values(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.iter().map(|(name, v)| (&**name, v))
+    }
+}
+
+/// The values of an object's fields of one kind, known and custom, by field: the known
+/// ones inline, the custom ones (rare) in a box of their own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Fields<V> {
+    known: Known<V>,
+    custom: Option<Box<Custom<V>>>,
+}
+
+impl<V> Default for Fields<V> {
+    fn default() -> Self {
+        Fields {
+            known: Known::default(),
+            custom: None,
+        }
+    }
+}
+
+impl<V> Fields<V> {
     pub(crate) fn get(&self, field: &Field) -> Option<&V> {
         match (field.known(), field) {
-            (Some(known), _) => {
-                let at = self.find_known(known).ok()?;
-                self.known.get(at)
-            }
-            (None, Field::Custom(name)) => {
-                let custom = self.custom.as_ref()?;
-                let at = custom.find_by(|k| (**k).cmp(name.as_str())).ok()?;
-                custom.value(at)
-            }
+            (Some(known), _) => self.known.get(known),
+            (None, Field::Custom(name)) => self.custom.as_ref()?.named(name),
             // Every field but a custom one is known.
             (None, _) => None,
         }
@@ -608,28 +670,11 @@ impl<V> Fields<V> {
         V: Default,
     {
         match (field.known(), field) {
-            (Some(known), _) => {
-                let at = match self.find_known(known) {
-                    Ok(at) => at,
-                    Err(at) => {
-                        let mut values = Vec::from(std::mem::take(&mut self.known));
-                        values.reserve_exact(1);
-                        values.insert(at, V::default());
-                        self.known = values.into_boxed_slice();
-                        self.present |= 1u64 << (known as u8);
-                        at
-                    }
-                };
-                self.known.get_mut(at)
-            }
-            (None, Field::Custom(name)) => {
-                let custom = self.custom.get_or_insert_with(Box::default);
-                let at = match custom.find_by(|k| (**k).cmp(name.as_str())) {
-                    Ok(at) => at,
-                    Err(at) => custom.insert_at(at, name.as_str().into()),
-                };
-                custom.value_at(at)
-            }
+            (Some(known), _) => self.known.or_default(known),
+            (None, Field::Custom(name)) => self
+                .custom
+                .get_or_insert_with(Box::default)
+                .named_or_default(name),
             (None, _) => None,
         }
     }
@@ -638,18 +683,10 @@ impl<V> Fields<V> {
         self.known.is_empty() && self.custom.as_ref().is_none_or(|c| c.is_empty())
     }
 
-    /// The custom fields with their values, by name.
-    pub(crate) fn custom(&self) -> impl Iterator<Item = (&str, &V)> {
-        self.custom
-            .iter()
-            .flat_map(|c| c.iter())
-            .map(|(name, v)| (&**name, v))
-    }
-
     /// How many fields have a value.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.known.len() + self.custom().count()
+        self.known.values.len() + self.custom.as_ref().map_or(0, |c| c.iter().count())
     }
 }
 

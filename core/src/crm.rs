@@ -487,7 +487,7 @@ impl Workspace {
         let latest = |field: &Field| -> Option<Value> {
             sources
                 .iter()
-                .filter_map(|(_, o)| o.registers.get(field).and_then(|r| r.all().last()))
+                .filter_map(|(_, o)| o.register(field).and_then(|r| r.all().last()))
                 .filter(|(_, v)| !v.is_null())
                 .max_by(|(a, _), (b, _)| a.cmp(b))
                 .map(|(_, v)| v.to_value())
@@ -500,7 +500,7 @@ impl Workspace {
         };
         let mut custom: BTreeMap<String, (OpId, String)> = BTreeMap::new();
         for (_, o) in &sources {
-            for (name, r) in o.registers.custom() {
+            for (name, r) in o.custom_registers() {
                 let last = r.all().last();
                 let text = last.and_then(|(at, v)| v.as_text().map(|v| (at.id(), v)));
                 if let Some((at, v)) = text {

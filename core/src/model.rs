@@ -4,7 +4,7 @@
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
-use crate::crdt::{Authors, Fields, OrSet, Register, Stamp, Text, Val};
+use crate::crdt::{Authors, Custom, Fields, Known, OrSet, Register, Stamp, Text, Val};
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
 use crate::op::{with_ids, Op};
@@ -46,17 +46,36 @@ pub(crate) struct Object {
     pub(crate) kind: ObjectKind,
     /// The creation's operation, whose author is the creator.
     pub(crate) created: Stamp,
-    pub(crate) registers: Fields<Register>,
-    pub(crate) sets: Fields<OrSet>,
+    /// Its known single-valued and multi-valued fields ([`Self::register`], [`Self::set`]).
+    registers: Known<Register>,
+    sets: Known<OrSet>,
     /// What most objects (contacts, events) lack, boxed so that they spend a word on it.
     rare: Option<Box<Rare>>,
 }
 
-/// A parent, text fields: what objects of some kinds have, and others seldom.
+/// A parent, text fields, custom fields: what objects of some kinds have, and others
+/// seldom.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Rare {
     parent: Option<ObjectId>,
     texts: Fields<Text>,
+    registers: Custom<Register>,
+    sets: Custom<OrSet>,
+}
+
+impl Rare {
+    /// Whether it holds nothing but its parent.
+    fn only_parent(&self) -> bool {
+        self.texts.is_empty() && self.registers.is_empty() && self.sets.is_empty()
+    }
+}
+
+/// The name of a custom field (every field but a custom one is known).
+fn custom_name(field: &Field) -> Option<&str> {
+    match field {
+        Field::Custom(name) => Some(name),
+        _ => None,
+    }
 }
 
 impl Object {
@@ -64,8 +83,8 @@ impl Object {
         let mut o = Object {
             kind,
             created,
-            registers: Fields::default(),
-            sets: Fields::default(),
+            registers: Known::default(),
+            sets: Known::default(),
             rare: None,
         };
         o.set_parent(parent);
@@ -75,13 +94,13 @@ impl Object {
     fn set_parent(&mut self, parent: Option<ObjectId>) {
         match (&mut self.rare, parent) {
             // Nothing left in the box: none, as for an object that never had any.
-            (Some(rare), None) if rare.texts.is_empty() => self.rare = None,
+            (Some(rare), None) if rare.only_parent() => self.rare = None,
             (Some(rare), _) => rare.parent = parent,
             (None, None) => {}
             (rare @ None, Some(_)) => {
                 *rare = Some(Box::new(Rare {
                     parent,
-                    texts: Fields::default(),
+                    ..Rare::default()
                 }));
             }
         }
@@ -105,6 +124,51 @@ impl Object {
             .or_default(field)
     }
 
+    /// A single-valued field, if it was ever written.
+    pub(crate) fn register(&self, field: &Field) -> Option<&Register> {
+        match field.known() {
+            Some(known) => self.registers.get(known),
+            None => self.rare.as_ref()?.registers.named(custom_name(field)?),
+        }
+    }
+
+    /// A single-valued field, made empty first if it was never written.
+    fn register_mut(&mut self, field: &Field) -> Option<&mut Register> {
+        match field.known() {
+            Some(known) => self.registers.or_default(known),
+            None => self
+                .rare
+                .get_or_insert_with(Box::default)
+                .registers
+                .named_or_default(custom_name(field)?),
+        }
+    }
+
+    /// A multi-valued field, if a value was ever added.
+    pub(crate) fn set(&self, field: &Field) -> Option<&OrSet> {
+        match field.known() {
+            Some(known) => self.sets.get(known),
+            None => self.rare.as_ref()?.sets.named(custom_name(field)?),
+        }
+    }
+
+    /// A multi-valued field, made empty first if no value was ever added.
+    fn set_mut(&mut self, field: &Field) -> Option<&mut OrSet> {
+        match field.known() {
+            Some(known) => self.sets.or_default(known),
+            None => self
+                .rare
+                .get_or_insert_with(Box::default)
+                .sets
+                .named_or_default(custom_name(field)?),
+        }
+    }
+
+    /// The custom single-valued fields, by name.
+    pub(crate) fn custom_registers(&self) -> impl Iterator<Item = (&str, &Register)> {
+        self.rare.iter().flat_map(|r| r.registers.named_values())
+    }
+
     pub(crate) fn creator(&self) -> MemberId {
         self.created.author()
     }
@@ -116,7 +180,7 @@ impl Object {
 
     /// The value of a single-valued field as kept, if it has one.
     pub(crate) fn val(&self, field: &Field) -> Option<&Val> {
-        self.registers.get(field).and_then(Register::get)
+        self.register(field).and_then(Register::get)
     }
 
     pub(crate) fn text(&self, field: &Field) -> String {
@@ -124,8 +188,7 @@ impl Object {
     }
 
     pub(crate) fn set_values(&self, field: &Field) -> Vec<Value> {
-        self.sets
-            .get(field)
+        self.set(field)
             .map(|s| s.values().map(Val::to_value).collect())
             .unwrap_or_default()
     }
@@ -223,7 +286,7 @@ impl Model {
                 pred,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(slot) = o.registers.or_default(field) {
+                    if let Some(slot) = o.register_mut(field) {
                         slot.set(&mut self.authors, at, value, pred);
                     }
                     if *field == Field::MergedInto {
@@ -237,7 +300,7 @@ impl Model {
                 value,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(slot) = o.sets.or_default(field) {
+                    if let Some(slot) = o.set_mut(field) {
                         slot.add(&mut self.authors, at, value);
                     }
                 }
@@ -249,7 +312,7 @@ impl Model {
                 ..
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(slot) = o.sets.or_default(field) {
+                    if let Some(slot) = o.set_mut(field) {
                         slot.remove(observed);
                     }
                 }
@@ -327,7 +390,7 @@ mod tests {
 
     /// Two creations with one id (a forked author's) leave the same object whatever
     /// order they arrive in, down to how it is kept and whose child it is: one with a
-    /// parent, one without.
+    /// parent, one without, and a custom field written between them.
     #[test]
     fn twin_creations_leave_the_same_object_in_either_order() {
         let author = MemberId::from_bytes([1; 32]);
@@ -339,14 +402,27 @@ mod tests {
             groups: Vec::new(),
         };
         let (with, without) = (create(Some(parent)), create(None));
+        // A custom field written in between stays, whichever description is kept.
+        let (object, field) = (ObjectId::derive(at), Field::Custom("mood".into()));
+        let set = Op::Set {
+            object,
+            field: field.clone(),
+            value: Value::Text("calm".into()),
+            pred: Vec::new(),
+        };
+        let written = OpId { counter: 6, author };
         let mut a = Model::default();
         a.apply_op(author, at, &with);
+        a.apply_op(author, written, &set);
         a.apply_op(author, at, &without);
         let mut b = Model::default();
         b.apply_op(author, at, &without);
+        b.apply_op(author, written, &set);
         b.apply_op(author, at, &with);
         assert_eq!(a, b);
-        assert_eq!(a.objects.get(&ObjectId::derive(at)).unwrap().parent(), None);
+        let o = a.objects.get(&object).unwrap();
+        assert_eq!(o.parent(), None);
+        assert_eq!(o.str(&field).as_deref(), Some("calm"));
         assert!(a.children_of(&parent, ObjectKind::Comment).is_empty());
     }
 }
