@@ -127,8 +127,8 @@ impl Workspace {
         let o = self.model.objects.get_mut(&object);
         let o = o.ok_or_else(|| no_such_object(&object))?;
         check_field(o, &field, Merge::Text)?;
-        let text = o.text_field(&field);
-        let len = text.map_or(0, |t| t.len());
+        let text = o.text_field_edit(&field);
+        let len = text.as_ref().map_or(0, |t| t.len());
         if pos > len || delete > len - pos {
             return Err(EditError::Invalid(format!(
                 "range {pos}..{} is outside the text ({len} characters)",
@@ -143,14 +143,19 @@ impl Workspace {
                 "{field:?} would be longer than {MAX_TEXT_CHARS} characters"
             )));
         }
-        let (runs, after) = match text {
+        let (runs, after) = match text.as_deref() {
             Some(text) => (
                 if delete > 0 {
                     text.runs(pos, delete)
                 } else {
                     Vec::new()
                 },
-                pos.checked_sub(1).and_then(|p| text.id_at(p)),
+                // The character an insert follows (a delete alone needs none).
+                if insert.is_empty() {
+                    None
+                } else {
+                    pos.checked_sub(1).and_then(|p| text.id_at(p))
+                },
             ),
             None => (Vec::new(), None),
         };
@@ -162,10 +167,8 @@ impl Workspace {
             };
             runs.is_empty() && !insert.is_empty() && after == Some(previous)
         };
-        if let Some(at) = typing.filter(follows) {
-            if let Some(text) = o.text_field_mut(&field) {
-                text.insert(after, at, insert);
-            }
+        if let (Some(at), Some(text)) = (typing.filter(follows), text) {
+            text.insert(after, at, insert);
             self.extend_typing(insert);
             return Ok(());
         }

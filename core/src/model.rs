@@ -116,8 +116,13 @@ impl Object {
         self.rare.as_ref().and_then(|r| r.texts.get(field))
     }
 
+    /// A text field, if it was ever edited, to edit.
+    pub(crate) fn text_field_edit(&mut self, field: &Field) -> Option<&mut Text> {
+        self.rare.as_mut()?.texts.get_mut(field)
+    }
+
     /// A text field, made empty first if it was never edited.
-    pub(crate) fn text_field_mut(&mut self, field: &Field) -> Option<&mut Text> {
+    fn text_field_mut(&mut self, field: &Field) -> Option<&mut Text> {
         self.rare
             .get_or_insert_with(Box::default)
             .texts
