@@ -575,15 +575,7 @@ impl<V> Known<V> {
     /// Where the value of `field` is, or would be, in the slice.
     fn find(&self, field: KnownField) -> Result<usize, usize> {
         let bit = 1u64 << (field as u8);
-        // Counting bits takes a dozen instructions where the processor has no instruction
-        // for it (the portable build): skipped for the first field, the usual lookup of
-        // a text field (an object has one).
-        let below = self.present & (bit - 1);
-        let at = if below == 0 {
-            0
-        } else {
-            below.count_ones() as usize
-        };
+        let at = (self.present & (bit - 1)).count_ones() as usize;
         if self.present & bit != 0 {
             Ok(at)
         } else {
@@ -672,22 +664,54 @@ impl<V> Default for Fields<V> {
     }
 }
 
+/// The value of `field` among `known` values and `custom` ones (if there are any).
+pub(crate) fn value_of<'a, V>(
+    known: &'a Known<V>,
+    custom: Option<&'a Custom<V>>,
+    field: &Field,
+) -> Option<&'a V> {
+    match (field.known(), field) {
+        (Some(known_field), _) => known.get(known_field),
+        (None, Field::Custom(name)) => custom?.named(name),
+        // Every field but a custom one is known.
+        (None, _) => None,
+    }
+}
+
+/// Like [`value_of`], to change it.
+pub(crate) fn value_mut<'a, V>(
+    known: &'a mut Known<V>,
+    custom: Option<&'a mut Custom<V>>,
+    field: &Field,
+) -> Option<&'a mut V> {
+    match (field.known(), field) {
+        (Some(known_field), _) => known.get_mut(known_field),
+        (None, Field::Custom(name)) => custom?.named_mut(name),
+        (None, _) => None,
+    }
+}
+
+/// Like [`value_mut`], the value inserted as the default first if absent (always `Some`);
+/// `custom` gives the custom values, made first if there are none, only when needed.
+pub(crate) fn value_or_default<'a, V: Default>(
+    known: &'a mut Known<V>,
+    custom: impl FnOnce() -> &'a mut Custom<V>,
+    field: &Field,
+) -> Option<&'a mut V> {
+    match (field.known(), field) {
+        (Some(known_field), _) => known.or_default(known_field),
+        (None, Field::Custom(name)) => custom().named_or_default(name),
+        (None, _) => None,
+    }
+}
+
 impl<V> Fields<V> {
     pub(crate) fn get(&self, field: &Field) -> Option<&V> {
-        match (field.known(), field) {
-            (Some(known), _) => self.known.get(known),
-            (None, Field::Custom(name)) => self.custom.as_ref()?.named(name),
-            // Every field but a custom one is known.
-            (None, _) => None,
-        }
+        value_of(&self.known, self.custom.as_deref(), field)
     }
 
     pub(crate) fn get_mut(&mut self, field: &Field) -> Option<&mut V> {
-        match (field.known(), field) {
-            (Some(known), _) => self.known.get_mut(known),
-            (None, Field::Custom(name)) => self.custom.as_mut()?.named_mut(name),
-            (None, _) => None,
-        }
+        value_mut(&mut self.known, self.custom.as_deref_mut(), field)
     }
 
     /// The value of `field`, inserted as the default first if absent (always `Some`).
@@ -695,14 +719,11 @@ impl<V> Fields<V> {
     where
         V: Default,
     {
-        match (field.known(), field) {
-            (Some(known), _) => self.known.or_default(known),
-            (None, Field::Custom(name)) => self
-                .custom
-                .get_or_insert_with(Box::default)
-                .named_or_default(name),
-            (None, _) => None,
-        }
+        value_or_default(
+            &mut self.known,
+            || self.custom.get_or_insert_with(Box::default),
+            field,
+        )
     }
 
     pub(crate) fn is_empty(&self) -> bool {

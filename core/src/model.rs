@@ -4,7 +4,9 @@
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
-use crate::crdt::{Authors, Custom, Fields, Known, OrSet, Register, Stamp, Text, Val};
+use crate::crdt::{
+    value_of, value_or_default, Authors, Custom, Fields, Known, OrSet, Register, Stamp, Text, Val,
+};
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, ObjectKind, Value};
 use crate::op::{with_ids, Op};
@@ -70,44 +72,6 @@ impl Rare {
     }
 }
 
-/// The name of a custom field (every field but a custom one is known).
-fn custom_name(field: &Field) -> Option<&str> {
-    match field {
-        Field::Custom(name) => Some(name),
-        _ => None,
-    }
-}
-
-/// The value of `field` among an object's known fields of one kind, or among its custom
-/// ones of that kind (`custom` of its rare part).
-fn value_of<'a, V>(
-    known: &'a Known<V>,
-    rare: Option<&'a Rare>,
-    custom: impl FnOnce(&'a Rare) -> &'a Custom<V>,
-    field: &Field,
-) -> Option<&'a V> {
-    match field.known() {
-        Some(known_field) => known.get(known_field),
-        None => custom(rare?).named(custom_name(field)?),
-    }
-}
-
-/// Like [`value_of`], the value made the default first if absent.
-fn value_or_default<'a, V: Default>(
-    known: &'a mut Known<V>,
-    rare: &'a mut Option<Box<Rare>>,
-    custom: impl FnOnce(&'a mut Rare) -> &'a mut Custom<V>,
-    field: &Field,
-) -> Option<&'a mut V> {
-    match field.known() {
-        Some(known_field) => known.or_default(known_field),
-        None => {
-            let name = custom_name(field)?;
-            custom(rare.get_or_insert_with(Box::default)).named_or_default(name)
-        }
-    }
-}
-
 impl Object {
     fn new(kind: ObjectKind, parent: Option<ObjectId>, created: Stamp) -> Self {
         let mut o = Object {
@@ -161,32 +125,31 @@ impl Object {
 
     /// A single-valued field, if it was ever written.
     pub(crate) fn register(&self, field: &Field) -> Option<&Register> {
-        value_of(
-            &self.registers,
-            self.rare.as_deref(),
-            |r| &r.registers,
-            field,
-        )
+        let custom = self.rare.as_deref().map(|r| &r.registers);
+        value_of(&self.registers, custom, field)
     }
 
     /// A single-valued field, made empty first if it was never written.
     fn register_mut(&mut self, field: &Field) -> Option<&mut Register> {
         value_or_default(
             &mut self.registers,
-            &mut self.rare,
-            |r| &mut r.registers,
+            || &mut self.rare.get_or_insert_with(Box::default).registers,
             field,
         )
     }
 
     /// A multi-valued field, if a value was ever added.
     pub(crate) fn set(&self, field: &Field) -> Option<&OrSet> {
-        value_of(&self.sets, self.rare.as_deref(), |r| &r.sets, field)
+        value_of(&self.sets, self.rare.as_deref().map(|r| &r.sets), field)
     }
 
     /// A multi-valued field, made empty first if no value was ever added.
     fn set_mut(&mut self, field: &Field) -> Option<&mut OrSet> {
-        value_or_default(&mut self.sets, &mut self.rare, |r| &mut r.sets, field)
+        value_or_default(
+            &mut self.sets,
+            || &mut self.rare.get_or_insert_with(Box::default).sets,
+            field,
+        )
     }
 
     /// The custom single-valued fields, by name.
