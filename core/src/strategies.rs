@@ -138,35 +138,23 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
             }),
         (object(), group()).prop_map(|(object, group)| Op::Share { object, group }),
         (object(), group()).prop_map(|(object, group)| Op::Unshare { object, group }),
-        (
-            object(),
-            field(),
-            value(),
-            prop::collection::vec(op_id(), 0..3)
-        )
-            .prop_map(|(object, field, value, pred)| Op::Set {
-                object,
-                field,
-                value,
-                pred
-            }),
+        edit_with_ids().prop_map(|(object, field, value, pred)| Op::Set {
+            object,
+            field,
+            value,
+            pred
+        }),
         (object(), field(), value()).prop_map(|(object, field, value)| Op::Add {
             object,
             field,
             value
         }),
-        (
-            object(),
-            field(),
-            value(),
-            prop::collection::vec(op_id(), 0..3)
-        )
-            .prop_map(|(object, field, value, observed)| Op::Remove {
-                object,
-                field,
-                value,
-                observed
-            }),
+        edit_with_ids().prop_map(|(object, field, value, observed)| Op::Remove {
+            object,
+            field,
+            value,
+            observed
+        }),
         (object(), field(), prop::option::of(op_id()), text()).prop_map(
             |(object, field, after, text)| Op::Insert {
                 object,
@@ -187,4 +175,15 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
             }),
         prop::collection::vec(text(), 0..4).prop_map(|stages| Op::SetPipeline { stages }),
     ]
+}
+
+/// A field of an object, a value and a few operation ids: a write and the writes it
+/// replaces, or a removal and the additions it takes away.
+fn edit_with_ids() -> impl Strategy<Value = (ObjectId, Field, Value, Vec<OpId>)> {
+    (
+        object(),
+        field(),
+        value(),
+        prop::collection::vec(op_id(), 0..3),
+    )
 }
