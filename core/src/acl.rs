@@ -5,14 +5,27 @@
 //! and an object shared with no group belongs to every workspace member. Sharing and
 //! unsharing are authority operations, so they are resolved like roles.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::authority::{deny, Authority, Ctx, Undo};
 use crate::crdt::SmallMap;
 use crate::error::EditError;
 use crate::ids::{GroupId, MemberId, ObjectId};
-use crate::object::{EntryStatus, Field, ObjectKind, Value};
-use crate::op::{GroupRole, Op, Role};
+use crate::object::{EntryStatus, Field, Merge, ObjectKind, Value};
+use crate::op::{Creation, GroupRole, Op, Role};
+
+/// Checks that `field` merges as `merge`.
+fn merged_by(field: &Field, merge: Merge) -> Result<(), EditError> {
+    if field.spec().0 == merge {
+        Ok(())
+    } else {
+        Err(EditError::Invalid(format!(
+            "{field:?} is not a {} field",
+            merge.describe()
+        )))
+    }
+}
 
 /// The rights-relevant facts of an object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,74 +212,143 @@ impl Authority {
         }
     }
 
+    /// Checks the creation of an object (its first values apart: [`Authority::step`]).
+    fn check_create(&self, ctx: &Ctx<'_>, creation: Creation<'_>) -> Result<(), EditError> {
+        let a = ctx.author;
+        let Creation {
+            kind,
+            parent,
+            groups,
+            ..
+        } = creation;
+        let id = ObjectId::derive(ctx.op);
+        if self.objects.get(&id).is_some() {
+            return Err(EditError::Invalid(format!("object `{id}` already exists")));
+        }
+        let action = format!("create a {}", kind_name(kind));
+        match (kind.parents(), parent) {
+            (None, None) => {
+                if kind == ObjectKind::Glossary && groups.len() != 1 {
+                    return Err(EditError::Invalid(
+                        "a glossary belongs to exactly one group".into(),
+                    ));
+                }
+                for g in groups {
+                    self.group(g)?;
+                    if !self.may_write_group(&a, g) {
+                        return Err(deny(
+                            a,
+                            action,
+                            format!("only leads and members of group `{g}` write in it"),
+                        ));
+                    }
+                }
+                if groups.is_empty() && self.role(&a) < Some(Role::Member) {
+                    return Err(deny(a, action, "guests do not write content"));
+                }
+            }
+            (Some(kinds), Some(p)) => {
+                let p = &p;
+                let parent_kind = self.acl(p)?.kind;
+                if !kinds.contains(&parent_kind) || !groups.is_empty() {
+                    return Err(EditError::Invalid(format!(
+                        "a {} cannot belong to a {}",
+                        kind_name(kind),
+                        kind_name(parent_kind)
+                    )));
+                }
+                let ok = match kind {
+                    ObjectKind::Comment => self.may_comment(&a, p),
+                    ObjectKind::AgendaItem | ObjectKind::Decision => {
+                        self.may_edit(&a, p, &Field::Title, None).is_ok()
+                    }
+                    _ => self.may_write(&a, p),
+                };
+                if !ok {
+                    return Err(deny(a, action, "no right to write there"));
+                }
+            }
+            _ => {
+                return Err(EditError::Invalid(format!(
+                    "a {} {} a parent",
+                    kind_name(kind),
+                    if parent.is_some() {
+                        "takes no"
+                    } else {
+                        "needs"
+                    }
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a value written to a single-valued field (`merge` is [`Merge::Register`])
+    /// or added to or removed from a multi-valued one ([`Merge::Set`]) by `a`.
+    fn check_value(
+        &self,
+        a: &MemberId,
+        object: &ObjectId,
+        field: &Field,
+        value: &Value,
+        merge: Merge,
+    ) -> Result<(), EditError> {
+        merged_by(field, merge)?;
+        self.may_edit(a, object, field, Some(value))?;
+        if let (Field::MergedInto, Value::Object(into)) = (field, value) {
+            if self.acl(into)?.kind != ObjectKind::Contact || into == object {
+                return Err(EditError::Invalid(format!(
+                    "`{into}` is not another contact"
+                )));
+            }
+            if !self.may_write(a, into) {
+                return Err(deny(
+                    *a,
+                    format!("merge contact `{object}` into `{into}`"),
+                    "merging needs write rights on both contacts",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the first values of the object operation `ctx.op` has just created, each as
+    /// the write or addition it stands for (so with the same rights), once the object
+    /// exists: a single-valued field takes at most one, a multi-valued field each value
+    /// at most once, a text field none (its text is inserted).
+    pub(crate) fn check_values(
+        &self,
+        ctx: &Ctx<'_>,
+        values: &[(Field, Value)],
+    ) -> Result<(), EditError> {
+        let object = ObjectId::derive(ctx.op);
+        let mut seen = BTreeSet::new();
+        for (field, value) in values {
+            let merge = field.spec().0;
+            let key = (field, (merge == Merge::Set).then_some(value));
+            if !seen.insert(key) {
+                return Err(EditError::Invalid(match merge {
+                    Merge::Set => format!("a creation adds {value:?} to {field:?} twice"),
+                    _ => format!("a creation gives {field:?} two values"),
+                }));
+            }
+            if merge == Merge::Text {
+                return Err(EditError::Invalid(format!(
+                    "{field:?} is a text field: its text is inserted, not given at creation"
+                )));
+            }
+            self.check_value(&ctx.author, &object, field, value, merge)?;
+        }
+        Ok(())
+    }
+
     /// Checks a content or sharing operation.
     pub(crate) fn check_content(&self, ctx: &Ctx<'_>, op: &Op) -> Result<(), EditError> {
         let a = ctx.author;
+        if let Some(creation) = op.creation() {
+            return self.check_create(ctx, creation);
+        }
         match op {
-            Op::Create {
-                kind,
-                parent,
-                groups,
-            } => {
-                let id = ObjectId::derive(ctx.op);
-                if self.objects.get(&id).is_some() {
-                    return Err(EditError::Invalid(format!("object `{id}` already exists")));
-                }
-                let action = format!("create a {}", kind_name(*kind));
-                match (kind.parents(), parent) {
-                    (None, None) => {
-                        if *kind == ObjectKind::Glossary && groups.len() != 1 {
-                            return Err(EditError::Invalid(
-                                "a glossary belongs to exactly one group".into(),
-                            ));
-                        }
-                        for g in groups {
-                            self.group(g)?;
-                            if !self.may_write_group(&a, g) {
-                                return Err(deny(
-                                    a,
-                                    action,
-                                    format!("only leads and members of group `{g}` write in it"),
-                                ));
-                            }
-                        }
-                        if groups.is_empty() && self.role(&a) < Some(Role::Member) {
-                            return Err(deny(a, action, "guests do not write content"));
-                        }
-                    }
-                    (Some(kinds), Some(p)) => {
-                        let parent_kind = self.acl(p)?.kind;
-                        if !kinds.contains(&parent_kind) || !groups.is_empty() {
-                            return Err(EditError::Invalid(format!(
-                                "a {} cannot belong to a {}",
-                                kind_name(*kind),
-                                kind_name(parent_kind)
-                            )));
-                        }
-                        let ok = match kind {
-                            ObjectKind::Comment => self.may_comment(&a, p),
-                            ObjectKind::AgendaItem | ObjectKind::Decision => {
-                                self.may_edit(&a, p, &Field::Title, None).is_ok()
-                            }
-                            _ => self.may_write(&a, p),
-                        };
-                        if !ok {
-                            return Err(deny(a, action, "no right to write there"));
-                        }
-                    }
-                    _ => {
-                        return Err(EditError::Invalid(format!(
-                            "a {} {} a parent",
-                            kind_name(*kind),
-                            if parent.is_some() {
-                                "takes no"
-                            } else {
-                                "needs"
-                            }
-                        )))
-                    }
-                }
-            }
             Op::Share { object, group } => {
                 let acl = self.acl(object)?;
                 self.group(group)?;
@@ -298,23 +380,7 @@ impl Authority {
                 field,
                 value,
                 ..
-            } => {
-                self.may_edit(&a, object, field, Some(value))?;
-                if let (Field::MergedInto, Value::Object(into)) = (field, value) {
-                    if self.acl(into)?.kind != ObjectKind::Contact || into == object {
-                        return Err(EditError::Invalid(format!(
-                            "`{into}` is not another contact"
-                        )));
-                    }
-                    if !self.may_write(&a, into) {
-                        return Err(deny(
-                            a,
-                            format!("merge contact `{object}` into `{into}`"),
-                            "merging needs write rights on both contacts",
-                        ));
-                    }
-                }
-            }
+            } => self.check_value(&a, object, field, value, Merge::Register)?,
             Op::Add {
                 object,
                 field,
@@ -325,11 +391,9 @@ impl Authority {
                 field,
                 value,
                 ..
-            } => self.may_edit(&a, object, field, Some(value))?,
+            } => self.check_value(&a, object, field, value, Merge::Set)?,
             Op::Insert { object, field, .. } | Op::Delete { object, field, .. } => {
-                if field.spec().0 != crate::object::Merge::Text {
-                    return Err(EditError::Invalid(format!("{field:?} is not a text field")));
-                }
+                merged_by(field, Merge::Text)?;
                 self.may_edit(&a, object, field, None)?
             }
             Op::SetPipeline { stages } => {
@@ -354,11 +418,16 @@ impl Authority {
     /// Applies a creation or a change of sharing.
     pub(crate) fn apply_acl(&mut self, ctx: &Ctx<'_>, op: &Op) {
         match op {
-            Op::Create {
-                kind,
-                parent,
-                groups,
-            } => {
+            Op::Create { .. } | Op::CreateWith { .. } => {
+                let Some(Creation {
+                    kind,
+                    parent,
+                    groups,
+                    ..
+                }) = op.creation()
+                else {
+                    return;
+                };
                 let id = ObjectId::derive(ctx.op);
                 let before = self.objects.get(&id).cloned().map(Box::new);
                 let exists = before.is_some();
@@ -373,14 +442,10 @@ impl Authority {
                         *tags = vec![ctx.change];
                     }
                 }
-                let place = (parent.is_some() || !groups.is_empty()).then(|| {
-                    Box::new(Place {
-                        parent: *parent,
-                        shares,
-                    })
-                });
+                let place = (parent.is_some() || !groups.is_empty())
+                    .then(|| Box::new(Place { parent, shares }));
                 let acl = Acl {
-                    kind: *kind,
+                    kind,
                     creator: self.creators.get(ctx.op.author),
                     place,
                 };

@@ -187,7 +187,7 @@ fn describe(op: &Op, at: OpId) -> Option<(Subject, Option<Field>, String)> {
         }
         Op::JoinGroup { group } => (Subject::Group(*group), None, "joined".into()),
         Op::LeaveGroup { group } => (Subject::Group(*group), None, "left".into()),
-        Op::Create { kind, .. } => (
+        Op::Create { kind, .. } | Op::CreateWith { kind, .. } => (
             Subject::Object(ObjectId::derive(at)),
             None,
             format!("created the {}", crate::acl::kind_name(*kind)),
@@ -376,7 +376,7 @@ impl Workspace {
     pub fn comment(&mut self, on: impl Into<ObjectId>, text: &str) -> Result<CommentId, EditError> {
         let on = on.into();
         crate::workspace::check_name_pub("a comment", text).map(drop)?;
-        let id = self.create_object(ObjectKind::Comment, Some(on), Vec::new())?;
+        let id = self.create_object(ObjectKind::Comment, Some(on), Vec::new(), Vec::new())?;
         self.set_text(id, Field::Text, text)?;
         Ok(id.into())
     }

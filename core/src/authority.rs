@@ -453,7 +453,20 @@ impl Authority {
     /// On refusal nothing changes.
     pub(crate) fn step(&mut self, ctx: &Ctx<'_>, op: &Op) -> Result<(), EditError> {
         self.check(ctx, op)?;
+        let mark = self.journal.len();
         self.apply(ctx, op);
+        // A creation's first values are checked as the writes they stand for: once the
+        // object exists.
+        if let Op::CreateWith { values, .. } = op {
+            if let Err(e) = self.check_values(ctx, values) {
+                let undo = self.journal.split_off(mark);
+                self.undo(Applied {
+                    lowerings: Vec::new(),
+                    undo,
+                });
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -508,7 +521,9 @@ impl Authority {
                 self.assign_group_role(ctx, *group, a, Some(GroupRole::Member))
             }
             Op::LeaveGroup { group } => self.assign_group_role(ctx, *group, a, None),
-            Op::Create { .. } | Op::Share { .. } | Op::Unshare { .. } => self.apply_acl(ctx, op),
+            Op::Create { .. } | Op::CreateWith { .. } | Op::Share { .. } | Op::Unshare { .. } => {
+                self.apply_acl(ctx, op)
+            }
             Op::Genesis { .. }
             | Op::SetProfile { .. }
             | Op::RenameWorkspace { .. }
@@ -535,6 +550,7 @@ impl Authority {
         match op {
             Op::Genesis { .. } => {}
             Op::Create { .. }
+            | Op::CreateWith { .. }
             | Op::Share { .. }
             | Op::Unshare { .. }
             | Op::Set { .. }
@@ -823,7 +839,9 @@ pub(crate) fn describe(op: &Op) -> String {
         Op::RemoveFromGroup { group, member } => format!("remove `{member}` from group `{group}`"),
         Op::JoinGroup { group } => format!("join group `{group}`"),
         Op::LeaveGroup { group } => format!("leave group `{group}`"),
-        Op::Create { kind, .. } => format!("create a {}", crate::acl::kind_name(*kind)),
+        Op::Create { kind, .. } | Op::CreateWith { kind, .. } => {
+            format!("create a {}", crate::acl::kind_name(*kind))
+        }
         Op::Share { object, group } => format!("share `{object}` with group `{group}`"),
         Op::Unshare { object, group } => format!("stop sharing `{object}` with group `{group}`"),
         Op::Set { object, field, .. }

@@ -11,9 +11,11 @@
 //! checksum makes every altered byte an error, including the few bits DEFLATE ignores.
 //! Version 3 changed the changes themselves, not the containers: a change's hash no longer
 //! covers its signature, and a change vouched for by a later change of its author travels
-//! without one (see [`crate::change`]). Versions 1 (a postcard list of each change's
-//! canonical bytes) and 2 are still read; their changes stay what they were (legacy
-//! changes, with their signatures and hashes).
+//! without one (see [`crate::change`]). Version 4 added an operation, the creation of an
+//! object with its first values ([`crate::Op::CreateWith`]); a version 3 list reads the
+//! same way. Versions 1 (a postcard list of each change's canonical bytes) and 2 are
+//! still read; their changes stay what they were (legacy changes, with their signatures
+//! and hashes).
 
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +26,7 @@ use crate::identity::Identity;
 use crate::ids::ChangeHash;
 
 /// The format version written by this library (it also reads every earlier one).
-pub const FORMAT_VERSION: u8 = 3;
+pub const FORMAT_VERSION: u8 = 4;
 
 pub(crate) const CHANGES_MAGIC: &[u8; 4] = b"CRCL";
 pub(crate) const SYNC_MAGIC: &[u8; 4] = b"CRCS";

@@ -210,7 +210,9 @@ enum Created {
 /// reader both add created ids to their tables without writing them.
 fn created(op: &Op, id: OpId) -> Option<Created> {
     match op {
-        Op::Create { .. } => Some(Created::Object(*ObjectId::derive(id).as_bytes())),
+        Op::Create { .. } | Op::CreateWith { .. } => {
+            Some(Created::Object(*ObjectId::derive(id).as_bytes()))
+        }
         Op::CreateGroup { .. } => Some(Created::Group(*GroupId::derive(id).as_bytes())),
         _ => None,
     }

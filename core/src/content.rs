@@ -21,18 +21,49 @@ impl Workspace {
         Ok(o)
     }
 
+    /// Creates an object with first values for its fields, in one operation: a
+    /// single-valued field given twice keeps the last value, a value given twice to a
+    /// multi-valued field is added once. Nothing changes on error.
     pub(crate) fn create_object(
         &mut self,
         kind: ObjectKind,
         parent: Option<ObjectId>,
         groups: Vec<GroupId>,
+        values: Vec<(Field, Value)>,
     ) -> Result<ObjectId, EditError> {
-        self.edit(Op::Create {
-            kind,
-            parent,
-            groups,
-        })
-        .map(ObjectId::derive)
+        let mut first: Vec<(Field, Value)> = Vec::with_capacity(values.len());
+        for (field, value) in values {
+            let merge = field.spec().0;
+            if merge == Merge::Text {
+                return Err(EditError::Invalid(format!(
+                    "{field:?} is a text field: its text is inserted"
+                )));
+            }
+            check_field_of(kind, &field, merge)?;
+            check_length(&field, &value)?;
+            let given = first
+                .iter_mut()
+                .find(|(f, v)| *f == field && (merge == Merge::Register || *v == value));
+            match given {
+                Some((_, v)) => *v = value,
+                None => first.push((field, value)),
+            }
+        }
+        let op = if first.is_empty() {
+            Op::Create {
+                kind,
+                parent,
+                groups,
+            }
+        } else {
+            Op::CreateWith {
+                kind,
+                parent,
+                groups,
+                values: first,
+            }
+        };
+        self.edit(op).map(ObjectId::derive)
     }
 
     /// Sets a single-valued field; the value replaces every value the copy shows,
@@ -44,15 +75,8 @@ impl Workspace {
         value: Value,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Register)?;
-        let pred = o.register(&field).map(|r| r.heads()).unwrap_or_default();
-        if let Value::Text(t) = &value {
-            if t.chars().count() > crate::workspace::MAX_TEXT {
-                return Err(EditError::Invalid(format!(
-                    "{field:?} is longer than {} characters",
-                    crate::workspace::MAX_TEXT
-                )));
-            }
-        }
+        let pred = o.heads(&field);
+        check_length(&field, &value)?;
         self.edit(Op::Set {
             object,
             field,
@@ -89,7 +113,7 @@ impl Workspace {
         value: Value,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Set)?;
-        let observed = o.set(&field).map(|s| s.tags_of(&value)).unwrap_or_default();
+        let observed = o.tags_of(&field, &value);
         if observed.is_empty() {
             return Ok(());
         }
@@ -252,10 +276,8 @@ impl Workspace {
     /// ```
     pub fn conflicts(&self, object: &ObjectId, field: &Field) -> Vec<(OpId, Value)> {
         self.object(object)
-            .and_then(|o| o.register(field))
-            .map(|r| {
-                r.all()
-                    .iter()
+            .map(|o| {
+                o.writes(field)
                     .map(|(at, v)| (at.id(), v.to_value()))
                     .collect()
             })
@@ -287,17 +309,70 @@ fn no_such_object(id: &ObjectId) -> EditError {
 
 /// Checks that `field` is a field of `o`'s kind, merged by `merge`.
 fn check_field(o: &Object, field: &Field, merge: Merge) -> Result<(), EditError> {
+    check_field_of(o.kind, field, merge)
+}
+
+/// Checks that `field` is a field of objects of kind `kind`, merged by `merge`.
+fn check_field_of(kind: ObjectKind, field: &Field, merge: Merge) -> Result<(), EditError> {
     let (m, kinds) = field.spec();
-    if m != merge || !kinds.contains(&o.kind) {
+    if m != merge || !kinds.contains(&kind) {
         return Err(EditError::Invalid(format!(
             "{field:?} is not a {} field of a {}",
-            match merge {
-                Merge::Register => "single-valued",
-                Merge::Set => "multi-valued",
-                Merge::Text => "text",
-            },
-            crate::acl::kind_name(o.kind)
+            merge.describe(),
+            crate::acl::kind_name(kind)
         )));
     }
     Ok(())
+}
+
+/// Checks that a text value is not longer than a field takes.
+fn check_length(field: &Field, value: &Value) -> Result<(), EditError> {
+    match value {
+        Value::Text(t) if t.chars().count() > crate::workspace::MAX_TEXT => {
+            Err(EditError::Invalid(format!(
+                "{field:?} is longer than {} characters",
+                crate::workspace::MAX_TEXT
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use crate::{
+        EditError, EntryStatus, Field, Identity, NewEntry, NewGroup, ObjectKind, Role, Value,
+        Workspace,
+    };
+
+    /// A creation refused for one of its first values leaves the copy as it was: the
+    /// next creation takes the id it would have taken, and is made.
+    #[test]
+    fn a_creation_refused_for_a_first_value_leaves_nothing_behind() {
+        let member_key = Identity::from_secret_bytes([2; 32]);
+        let mut owner = Workspace::create(Identity::from_secret_bytes([1; 32]), "w");
+        owner
+            .add_member(member_key.member_id(), Role::Member)
+            .unwrap();
+        let hub = owner.create_group(NewGroup::new("hub")).unwrap();
+        let glossary = owner.create_glossary(hub, "g", "fr", "").unwrap();
+        owner.commit();
+        let mut member = Workspace::load(member_key, &owner.save()).unwrap();
+        member.join_group(hub).unwrap();
+        // Only the group's leads approve an entry.
+        let approved = vec![
+            (Field::Term, Value::Text("Été".into())),
+            (
+                Field::EntryStatus,
+                Value::EntryStatus(EntryStatus::Approved),
+            ),
+        ];
+        let parent = Some(glossary.into());
+        let refused = member.create_object(ObjectKind::Entry, parent, Vec::new(), approved);
+        assert!(matches!(refused, Err(EditError::Denied(_))), "{refused:?}");
+        member.add_entry(glossary, NewEntry::new("Été")).unwrap();
+        assert_eq!(member.entries(&glossary).len(), 1);
+    }
 }

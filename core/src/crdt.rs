@@ -306,14 +306,21 @@ impl<T: Ord> Sorted<T> {
 /// visible as conflicts until a later write (which lists them in its `pred`) replaces them.
 ///
 /// A workspace has one for every field of every object, and almost every one holds a
-/// single write that nothing ever overwrote: that case takes 40 bytes, inline. Anything
-/// else (a field written again, concurrent writes) is boxed.
+/// single value given by the object's creation ([`crate::Op::CreateWith`]) that nothing
+/// ever overwrote: that case keeps the value alone, inline (24 bytes), its id being the
+/// creation's. Anything else (a field written later, written again, concurrent writes)
+/// is boxed.
+///
+/// The methods that need a write's id take `created`, the id of the object's creation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Register {
     #[default]
     Empty,
-    /// One live write, and no id ever listed as overwritten.
-    One((Stamp, Val)),
+    /// One live write, by the object's creation (its id is `created`), and no id ever
+    /// listed as overwritten.
+    Born(Val),
+    /// One live write with another id, and no id ever listed as overwritten.
+    One(Box<(Stamp, Val)>),
     /// Never one write alone with nothing listed: each state has one form.
     Many(Box<Writes>),
 }
@@ -346,12 +353,13 @@ impl Writes {
     }
 
     /// The register these writes make, in its one form for them.
-    fn into_register(self: Box<Self>) -> Register {
+    fn into_register(self: Box<Self>, created: &Stamp) -> Register {
         if !self.overwritten.is_empty() || self.values.as_slice().len() > 1 {
             return Register::Many(self);
         }
         match self.values {
-            Sorted::One(write) => Register::One(write),
+            Sorted::One((stamp, value)) if stamp == *created => Register::Born(value),
+            Sorted::One(write) => Register::One(Box::new(write)),
             _ => Register::Empty,
         }
     }
@@ -360,54 +368,81 @@ impl Writes {
 impl Register {
     /// Writes `value` with id `id`, replacing the writes listed in `pred`; `authors` holds
     /// the authors of the ids kept.
-    pub(crate) fn set(&mut self, authors: &mut Authors, id: OpId, value: &Value, pred: &[OpId]) {
+    pub(crate) fn set(
+        &mut self,
+        authors: &mut Authors,
+        id: OpId,
+        value: &Value,
+        pred: &[OpId],
+        created: &Stamp,
+    ) {
         let mut writes = match std::mem::take(self) {
             Register::Empty if pred.is_empty() => {
-                *self = Register::One((authors.stamp(id), Val::from(value)));
+                *self = if created.is(&id) {
+                    Register::Born(Val::from(value))
+                } else {
+                    Register::One(Box::new((authors.stamp(id), Val::from(value))))
+                };
                 return;
             }
             Register::Empty => Box::default(),
+            Register::Born(value) => Box::new(Writes {
+                values: Sorted::One((created.clone(), value)),
+                overwritten: Sorted::Empty,
+            }),
             Register::One(write) => Box::new(Writes {
-                values: Sorted::One(write),
+                values: Sorted::One(*write),
                 overwritten: Sorted::Empty,
             }),
             Register::Many(writes) => writes,
         };
         writes.set(authors, id, value, pred);
-        *self = writes.into_register();
+        *self = writes.into_register(created);
     }
 
     /// The winning value (the greatest id), if any.
     pub(crate) fn get(&self) -> Option<&Val> {
-        self.all().last().map(|(_, v)| v).filter(|v| !v.is_null())
+        let value = match self {
+            Register::Empty => None,
+            Register::Born(value) => Some(value),
+            Register::One(write) => Some(&write.1),
+            Register::Many(writes) => writes.values.as_slice().last().map(|(_, v)| v),
+        };
+        value.filter(|v| !v.is_null())
     }
 
-    /// Every live value, oldest first: more than one when writes were concurrent.
-    pub(crate) fn all(&self) -> &[(Stamp, Val)] {
-        match self {
-            Register::Empty => &[],
-            Register::One(write) => std::slice::from_ref(write),
-            Register::Many(writes) => writes.values.as_slice(),
-        }
-    }
-
-    /// The ids a new write must list to replace every live value.
-    pub(crate) fn heads(&self) -> Vec<OpId> {
-        self.all().iter().map(|(id, _)| id.id()).collect()
+    /// Every live write, oldest first: more than one when writes were concurrent.
+    pub(crate) fn writes<'a>(
+        &'a self,
+        created: &'a Stamp,
+    ) -> impl DoubleEndedIterator<Item = (&'a Stamp, &'a Val)> {
+        let (one, many) = match self {
+            Register::Empty => (None, &[][..]),
+            Register::Born(value) => (Some((created, value)), &[][..]),
+            Register::One(write) => (Some((&write.0, &write.1)), &[][..]),
+            Register::Many(writes) => (None, writes.values.as_slice()),
+        };
+        one.into_iter().chain(many.iter().map(|(s, v)| (s, v)))
     }
 }
 
 /// An add-wins set: a removal takes away only the additions its author saw.
 ///
 /// Most sets (the contacts an event is about, a contact's tags) hold values added once
-/// each and never see a removal; a set of one such value takes 40 bytes, inline. Anything
-/// else is boxed.
+/// each and never see a removal; a set of one value added by the object's creation
+/// keeps the value alone, inline (24 bytes). Anything else is boxed.
+///
+/// The methods that need an addition's id take `created`, the id of the object's
+/// creation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) enum OrSet {
     #[default]
     Empty,
-    /// One value, added once, and no removal recorded.
-    One(Val, Stamp),
+    /// One value, added once, by the object's creation (the addition's id is `created`),
+    /// and no removal recorded.
+    Born(Val),
+    /// One value, added once with another id, and no removal recorded.
+    One(Box<(Val, Stamp)>),
     /// Never one value added once with no removal: each state has one form.
     Many(Box<Tagged>),
 }
@@ -460,13 +495,14 @@ impl Tagged {
     }
 
     /// The set these make, in its one form for them.
-    fn into_set(mut self: Box<Self>) -> OrSet {
+    fn into_set(mut self: Box<Self>, created: &Stamp) -> OrSet {
         if !self.removed.is_empty() || self.tags.0.len() > 1 {
             return OrSet::Many(self);
         }
         match self.tags.0.pop() {
             None => OrSet::Empty,
-            Some((value, Sorted::One(tag))) => OrSet::One(value, tag),
+            Some((value, Sorted::One(tag))) if tag == *created => OrSet::Born(value),
+            Some((value, Sorted::One(tag))) => OrSet::One(Box::new((value, tag))),
             Some(several) => {
                 self.tags.0.push(several);
                 OrSet::Many(self)
@@ -477,39 +513,62 @@ impl Tagged {
 
 impl OrSet {
     /// The same set, boxed.
-    fn into_tagged(self) -> Box<Tagged> {
-        match self {
-            OrSet::Empty => Box::default(),
-            OrSet::One(value, tag) => Box::new(Tagged {
+    fn into_tagged(self, created: &Stamp) -> Box<Tagged> {
+        let one = |value, tag| {
+            Box::new(Tagged {
                 tags: SmallMap(vec![(value, Sorted::One(tag))]),
                 removed: BTreeSet::new(),
-            }),
+            })
+        };
+        match self {
+            OrSet::Empty => Box::default(),
+            OrSet::Born(value) => one(value, created.clone()),
+            OrSet::One(added) => {
+                let (value, tag) = *added;
+                one(value, tag)
+            }
             OrSet::Many(tagged) => tagged,
         }
     }
 
-    /// Adds `value` with id `id`; `authors` holds the authors of the ids kept.
-    pub(crate) fn add(&mut self, authors: &mut Authors, id: OpId, value: &Value) {
+    /// Its one value added once and never removed, with the id of the addition, if it
+    /// is that.
+    fn single<'a>(&'a self, created: &'a Stamp) -> Option<(&'a Val, &'a Stamp)> {
         match self {
-            OrSet::Empty => {
-                *self = OrSet::One(Val::from(value), authors.stamp(id));
-                return;
-            }
-            OrSet::One(v, tag) if tag.is(&id) && v.view() == ValueRef::from(value) => return,
-            _ => {}
+            OrSet::Born(value) => Some((value, created)),
+            OrSet::One(added) => Some((&added.0, &added.1)),
+            OrSet::Empty | OrSet::Many(_) => None,
         }
-        let mut tagged = std::mem::take(self).into_tagged();
+    }
+
+    /// Adds `value` with id `id`; `authors` holds the authors of the ids kept.
+    pub(crate) fn add(&mut self, authors: &mut Authors, id: OpId, value: &Value, created: &Stamp) {
+        if let OrSet::Empty = self {
+            *self = if created.is(&id) {
+                OrSet::Born(Val::from(value))
+            } else {
+                OrSet::One(Box::new((Val::from(value), authors.stamp(id))))
+            };
+            return;
+        }
+        if self
+            .single(created)
+            .is_some_and(|(v, tag)| tag.is(&id) && v.view() == ValueRef::from(value))
+        {
+            return;
+        }
+        let mut tagged = std::mem::take(self).into_tagged(created);
         tagged.add(authors, id, value);
-        *self = tagged.into_set();
+        *self = tagged.into_set(created);
     }
 
     /// Takes away the additions `observed` lists (those of one value, from an honest
     /// author), and keeps out those arriving later.
-    pub(crate) fn remove(&mut self, observed: &[OpId]) {
+    pub(crate) fn remove(&mut self, observed: &[OpId], created: &Stamp) {
         if !observed.is_empty() {
-            let mut tagged = std::mem::take(self).into_tagged();
+            let mut tagged = std::mem::take(self).into_tagged(created);
             tagged.remove(observed);
-            *self = tagged.into_set();
+            *self = tagged.into_set(created);
         }
     }
 
@@ -517,27 +576,27 @@ impl OrSet {
     pub(crate) fn values(&self) -> impl Iterator<Item = &Val> {
         let (one, many) = match self {
             OrSet::Empty => (None, None),
-            OrSet::One(value, _) => (Some(value), None),
+            OrSet::Born(value) => (Some(value), None),
+            OrSet::One(added) => (Some(&added.0), None),
             OrSet::Many(tagged) => (None, Some(tagged.tags.keys())),
         };
         one.into_iter().chain(many.into_iter().flatten())
     }
 
     /// The additions of `value` a removal must list.
-    pub(crate) fn tags_of(&self, value: &Value) -> Vec<OpId> {
-        match self {
-            OrSet::Empty => Vec::new(),
-            OrSet::One(v, tag) if v.view() == ValueRef::from(value) => vec![tag.id()],
-            OrSet::One(..) => Vec::new(),
-            OrSet::Many(tagged) => tagged.tags_of(value),
+    pub(crate) fn tags_of(&self, value: &Value, created: &Stamp) -> Vec<OpId> {
+        match (self, self.single(created)) {
+            (_, Some((v, tag))) if v.view() == ValueRef::from(value) => vec![tag.id()],
+            (OrSet::Many(tagged), _) => tagged.tags_of(value),
+            _ => Vec::new(),
         }
     }
 
     pub(crate) fn contains(&self, value: &Value) -> bool {
+        let value = ValueRef::from(value);
         match self {
-            OrSet::Empty => false,
-            OrSet::One(v, _) => v.view() == ValueRef::from(value),
-            OrSet::Many(tagged) => tagged.find(value).is_ok(),
+            OrSet::Many(tagged) => tagged.tags.find_by(|k| k.view().cmp(&value)).is_ok(),
+            _ => self.values().any(|v| v.view() == value),
         }
     }
 }
@@ -1619,18 +1678,22 @@ mod tests {
     proptest! {
         /// Law: a register converges whatever the order its writes arrive in, even when a
         /// write lists as overwritten one it was concurrent with (which may then arrive
-        /// after it, and must stay out).
+        /// after it, and must stay out); whether or not its first write is the object's
+        /// creation (whose id the register does not keep).
         #[test]
         fn register_converges_in_any_order_even_with_concurrent_overwrites(
-            (writes, order) in shuffled(writes())
+            (writes, order) in shuffled(writes()),
+            born in any::<bool>(),
         ) {
             let ids: Vec<OpId> = writes.iter().enumerate().map(|(i, (who, _))| op_id(i, *who)).collect();
+            let created = if born { ids[0] } else { op_id(100, 9) };
             let apply = |order: &mut dyn Iterator<Item = usize>| {
                 let (mut r, mut authors) = (Register::default(), Authors::default());
+                let created = authors.stamp(created);
                 for i in order {
                     let (_, pred) = &writes[i];
                     let pred: Vec<OpId> = pred.iter().filter_map(|&p| ids.get(p).copied()).collect();
-                    r.set(&mut authors, ids[i], &Value::Text(i.to_string()), &pred);
+                    r.set(&mut authors, ids[i], &Value::Text(i.to_string()), &pred, &created);
                 }
                 r
             };
@@ -1644,7 +1707,8 @@ mod tests {
                 .filter(|i| !listed.contains(i))
                 .map(|i| ids[i])
                 .collect();
-            let mut got: Vec<OpId> = in_order.all().iter().map(|(i, _)| i.id()).collect();
+            let created = Authors::default().stamp(created);
+            let mut got: Vec<OpId> = in_order.writes(&created).map(|(i, _)| i.id()).collect();
             got.sort();
             let mut want = live;
             want.sort();
@@ -1670,23 +1734,27 @@ mod tests {
         /// Law: a set converges whatever the order its additions and removals arrive in,
         /// down to its form, even when a removal lists additions it could not have seen
         /// or of another value; a value is present exactly when one of its additions is
-        /// listed by no removal.
+        /// listed by no removal; whether or not its first operation is the object's
+        /// creation (whose id the set does not keep).
         #[test]
         fn set_converges_in_any_order_even_with_unseen_removals(
-            (ops, order) in shuffled(set_ops())
+            (ops, order) in shuffled(set_ops()),
+            born in any::<bool>(),
         ) {
             let ids: Vec<OpId> = ops.iter().enumerate().map(|(i, (who, ..))| op_id(i, *who)).collect();
+            let created = if born { ids[0] } else { op_id(100, 9) };
             let value = |v: u8| Value::Text(format!("v{v}"));
             let apply = |order: &mut dyn Iterator<Item = usize>| {
                 let (mut set, mut authors) = (OrSet::default(), Authors::default());
+                let created = authors.stamp(created);
                 for i in order {
                     let (_, add, v, listed) = &ops[i];
                     if *add {
-                        set.add(&mut authors, ids[i], &value(*v));
+                        set.add(&mut authors, ids[i], &value(*v), &created);
                     } else {
                         let listed: Vec<OpId> =
                             listed.iter().filter_map(|&l| ids.get(l).copied()).collect();
-                        set.remove(&listed);
+                        set.remove(&listed, &created);
                     }
                 }
                 set
@@ -1755,8 +1823,9 @@ mod tests {
             }
             let (mut set, mut authors) = (OrSet::default(), Authors::default());
             let author = MemberId::from_bytes([1; 32]);
+            let created = authors.stamp(OpId { counter: 0, author });
             for (i, v) in values.iter().enumerate() {
-                set.add(&mut authors, OpId { counter: i as u64, author }, v);
+                set.add(&mut authors, OpId { counter: i as u64, author }, v, &created);
             }
             let mut want = values.clone();
             want.sort();

@@ -333,19 +333,14 @@ impl Workspace {
         if let Some(s) = &stage {
             self.check_stage(s)?;
         }
-        let id = self.create_object(ObjectKind::Contact, None, contact.groups.clone())?;
-        let mut fields = contact.fields;
+        let mut values = contact.fields;
         if stage.is_none() {
             if let Some(first) = self.pipeline().first() {
-                fields.push((Field::Stage, Value::Text(first.clone())));
+                values.push((Field::Stage, Value::Text(first.clone())));
             }
         }
-        for (field, value) in fields {
-            self.set_field(id, field, value)?;
-        }
-        for (field, value) in contact.sets {
-            self.add_value(id, field, value)?;
-        }
+        values.extend(contact.sets);
+        let id = self.create_object(ObjectKind::Contact, None, contact.groups, values)?;
         if !contact.notes.is_empty() {
             self.set_text(id, Field::Notes, &contact.notes)?;
         }
@@ -375,29 +370,28 @@ impl Workspace {
         let from = self.contact(&contact).and_then(|c| c.stage);
         self.set_field(id, Field::Stage, Value::Text(stage.to_string()))?;
         let groups = self.shared_with(&id);
-        let event = self.create_object(ObjectKind::Event, None, groups)?;
-        self.set_field(
-            event,
-            Field::EventKind,
-            Value::EventKind(EventKind::StatusChange),
-        )?;
         let title = match &from {
             Some(f) => format!("{f} → {stage}"),
             None => format!("→ {stage}"),
         };
-        self.set_field(event, Field::Title, Value::Text(title))?;
-        if let Some(f) = from {
-            self.set_field(event, Field::FromStage, Value::Text(f))?;
-        }
-        self.set_field(event, Field::ToStage, Value::Text(stage.to_string()))?;
         let now =
             chrono::DateTime::from_timestamp_millis(self.clock.now_millis()).unwrap_or_default();
-        self.set_field(event, Field::Start, Value::Instant(now.into()))?;
-        self.set_field(
-            event,
-            Field::EventStatus,
-            Value::EventStatus(crate::object::EventStatus::Done),
-        )?;
+        let mut values = vec![
+            (Field::EventKind, Value::EventKind(EventKind::StatusChange)),
+            (Field::Title, Value::Text(title)),
+        ];
+        if let Some(f) = from {
+            values.push((Field::FromStage, Value::Text(f)));
+        }
+        values.extend([
+            (Field::ToStage, Value::Text(stage.to_string())),
+            (Field::Start, Value::Instant(now.into())),
+            (
+                Field::EventStatus,
+                Value::EventStatus(crate::object::EventStatus::Done),
+            ),
+        ]);
+        let event = self.create_object(ObjectKind::Event, None, groups, values)?;
         self.add_value(event, Field::Contacts, Value::Object(id))?;
         Ok(event.into())
     }
@@ -487,7 +481,7 @@ impl Workspace {
         let latest = |field: &Field| -> Option<Value> {
             sources
                 .iter()
-                .filter_map(|(_, o)| o.register(field).and_then(|r| r.all().last()))
+                .filter_map(|(_, o)| o.writes(field).next_back())
                 .filter(|(_, v)| !v.is_null())
                 .max_by(|(a, _), (b, _)| a.cmp(b))
                 .map(|(_, v)| v.to_value())
@@ -501,7 +495,7 @@ impl Workspace {
         let mut custom: BTreeMap<String, (OpId, String)> = BTreeMap::new();
         for (_, o) in &sources {
             for (name, r) in o.custom_registers() {
-                let last = r.all().last();
+                let last = r.writes(&o.created).next_back();
                 let text = last.and_then(|(at, v)| v.as_text().map(|v| (at.id(), v)));
                 if let Some((at, v)) = text {
                     if custom.get(name).is_none_or(|(cur, _)| at > *cur) {

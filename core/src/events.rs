@@ -215,25 +215,22 @@ impl Workspace {
                 ));
             }
         }
-        let id = self.create_object(ObjectKind::Event, None, event.groups.clone())?;
-        self.set_field(id, Field::EventKind, Value::EventKind(event.kind))?;
-        self.set_field(id, Field::Title, Value::Text(event.title))?;
-        self.set_field(id, Field::EventStatus, Value::EventStatus(event.status))?;
-        if let Some(s) = event.start {
-            self.set_field(id, Field::Start, Value::Instant(s.into()))?;
-        }
-        if let Some(e) = event.end {
-            self.set_field(id, Field::End, Value::Instant(e.into()))?;
-        }
-        if let Some(l) = event.location {
-            self.set_field(id, Field::Location, Value::Text(l))?;
-        }
-        for c in event.contacts {
-            self.add_value(id, Field::Contacts, Value::Object(c.into()))?;
-        }
-        for a in event.attendees {
-            self.add_value(id, Field::Attendees, Value::Attendee(a))?;
-        }
+        let mut values = vec![
+            (Field::EventKind, Value::EventKind(event.kind)),
+            (Field::Title, Value::Text(event.title)),
+            (Field::EventStatus, Value::EventStatus(event.status)),
+        ];
+        let start = event
+            .start
+            .map(|s| (Field::Start, Value::Instant(s.into())));
+        let end = event.end.map(|e| (Field::End, Value::Instant(e.into())));
+        let location = event.location.map(|l| (Field::Location, Value::Text(l)));
+        values.extend(start.into_iter().chain(end).chain(location));
+        let contacts = event.contacts.into_iter();
+        values.extend(contacts.map(|c| (Field::Contacts, Value::Object(c.into()))));
+        let attendees = event.attendees.into_iter();
+        values.extend(attendees.map(|a| (Field::Attendees, Value::Attendee(a))));
+        let id = self.create_object(ObjectKind::Event, None, event.groups, values)?;
         for item in event.agenda {
             self.add_agenda_item(id.into(), &item)?;
         }
@@ -251,7 +248,7 @@ impl Workspace {
     ) -> Result<ObjectId, EditError> {
         self.event_object(&event.into())?;
         crate::workspace::check_name_pub("an item's text", text)?;
-        let id = self.create_object(kind, Some(event.into()), Vec::new())?;
+        let id = self.create_object(kind, Some(event.into()), Vec::new(), Vec::new())?;
         self.set_text(id, Field::Text, text)?;
         Ok(id)
     }

@@ -151,15 +151,11 @@ impl Workspace {
         description: &str,
     ) -> Result<GlossaryId, EditError> {
         crate::workspace::check_name_pub("a glossary's title", title)?;
-        let id = self.create_object(ObjectKind::Glossary, None, vec![group])?;
-        self.set_field(id, Field::Title, Value::Text(title.trim().to_string()))?;
+        let mut values = vec![(Field::Title, Value::Text(title.trim().to_string()))];
         if !language.trim().is_empty() {
-            self.set_field(
-                id,
-                Field::Language,
-                Value::Text(language.trim().to_string()),
-            )?;
+            values.push((Field::Language, Value::Text(language.trim().to_string())));
         }
+        let id = self.create_object(ObjectKind::Glossary, None, vec![group], values)?;
         if !description.is_empty() {
             self.set_text(id, Field::Description, description)?;
         }
@@ -203,25 +199,21 @@ impl Workspace {
     ) -> Result<EntryId, EditError> {
         self.object_of_kind(&glossary.into(), ObjectKind::Glossary)?;
         crate::workspace::check_name_pub("a term", &entry.term)?;
-        let id = self.create_object(ObjectKind::Entry, Some(glossary.into()), Vec::new())?;
-        self.set_field(id, Field::Term, Value::Text(entry.term.trim().to_string()))?;
-        self.set_field(
-            id,
-            Field::EntryStatus,
-            Value::EntryStatus(EntryStatus::Draft),
-        )?;
-        for (field, values) in [
+        let mut values = vec![
+            (Field::Term, Value::Text(entry.term.trim().to_string())),
+            (Field::EntryStatus, Value::EntryStatus(EntryStatus::Draft)),
+        ];
+        for (field, texts) in [
             (Field::Variants, entry.variants),
             (Field::Tags, entry.tags),
             (Field::Sources, entry.sources),
         ] {
-            for v in values {
-                self.add_value(id, field.clone(), Value::Text(v))?;
-            }
+            values.extend(texts.into_iter().map(|v| (field.clone(), Value::Text(v))));
         }
-        for e in entry.see_also {
-            self.add_value(id, Field::SeeAlso, Value::Object(e.into()))?;
-        }
+        let see_also = entry.see_also.into_iter();
+        values.extend(see_also.map(|e| (Field::SeeAlso, Value::Object(e.into()))));
+        let parent = Some(glossary.into());
+        let id = self.create_object(ObjectKind::Entry, parent, Vec::new(), values)?;
         for (definition, examples) in entry.senses {
             self.add_sense(id.into(), &definition, &examples)?;
         }
@@ -236,7 +228,12 @@ impl Workspace {
         examples: &str,
     ) -> Result<SenseId, EditError> {
         self.object_of_kind(&entry.into(), ObjectKind::Entry)?;
-        let id = self.create_object(ObjectKind::Sense, Some(entry.into()), Vec::new())?;
+        let id = self.create_object(
+            ObjectKind::Sense,
+            Some(entry.into()),
+            Vec::new(),
+            Vec::new(),
+        )?;
         self.set_text(id, Field::Definition, definition)?;
         if !examples.is_empty() {
             self.set_text(id, Field::Examples, examples)?;

@@ -8,8 +8,8 @@ use crate::crdt::{
     value_of, value_or_default, Authors, Custom, Fields, Known, OrSet, Register, Stamp, Text, Val,
 };
 use crate::ids::{MemberId, ObjectId, OpId};
-use crate::object::{Field, ObjectKind, Value};
-use crate::op::{with_ids, Op};
+use crate::object::{Field, Merge, ObjectKind, Value};
+use crate::op::{with_ids, Creation, Op};
 use crate::table::Table;
 
 /// A last-writer-wins register: the write with the greatest operation id wins (ties, which
@@ -129,13 +129,37 @@ impl Object {
         value_of(&self.registers, custom, field)
     }
 
-    /// A single-valued field, made empty first if it was never written.
-    fn register_mut(&mut self, field: &Field) -> Option<&mut Register> {
-        value_or_default(
+    /// Writes `value` to single-valued field `field` with id `at`, replacing the writes
+    /// `pred` lists.
+    fn write(
+        &mut self,
+        authors: &mut Authors,
+        field: &Field,
+        at: OpId,
+        value: &Value,
+        pred: &[OpId],
+    ) {
+        let slot = value_or_default(
             &mut self.registers,
             || &mut self.rare.get_or_insert_with(Box::default).registers,
             field,
-        )
+        );
+        if let Some(slot) = slot {
+            slot.set(authors, at, value, pred, &self.created);
+        }
+    }
+
+    /// The live writes of a single-valued field, oldest first: more than one when writes
+    /// were concurrent.
+    pub(crate) fn writes(&self, field: &Field) -> impl DoubleEndedIterator<Item = (&Stamp, &Val)> {
+        self.register(field)
+            .into_iter()
+            .flat_map(|r| r.writes(&self.created))
+    }
+
+    /// The ids a new write of a single-valued field must list to replace every live value.
+    pub(crate) fn heads(&self, field: &Field) -> Vec<OpId> {
+        self.writes(field).map(|(id, _)| id.id()).collect()
     }
 
     /// A multi-valued field, if a value was ever added.
@@ -143,13 +167,35 @@ impl Object {
         value_of(&self.sets, self.rare.as_deref().map(|r| &r.sets), field)
     }
 
-    /// A multi-valued field, made empty first if no value was ever added.
-    fn set_mut(&mut self, field: &Field) -> Option<&mut OrSet> {
-        value_or_default(
+    /// Adds `value` to multi-valued field `field` with id `at`.
+    fn add(&mut self, authors: &mut Authors, field: &Field, at: OpId, value: &Value) {
+        let slot = value_or_default(
             &mut self.sets,
             || &mut self.rare.get_or_insert_with(Box::default).sets,
             field,
-        )
+        );
+        if let Some(slot) = slot {
+            slot.add(authors, at, value, &self.created);
+        }
+    }
+
+    /// Takes away from multi-valued field `field` the additions `observed` lists.
+    fn remove(&mut self, field: &Field, observed: &[OpId]) {
+        let slot = value_or_default(
+            &mut self.sets,
+            || &mut self.rare.get_or_insert_with(Box::default).sets,
+            field,
+        );
+        if let Some(slot) = slot {
+            slot.remove(observed, &self.created);
+        }
+    }
+
+    /// The additions of `value` to multi-valued field `field` a removal must list.
+    pub(crate) fn tags_of(&self, field: &Field, value: &Value) -> Vec<OpId> {
+        self.set(field)
+            .map(|s| s.tags_of(value, &self.created))
+            .unwrap_or_default()
     }
 
     /// The custom single-valued fields, by name.
@@ -238,33 +284,9 @@ impl Model {
                 .or_default()
                 .set(display_name, at),
             Op::SetPipeline { stages } => self.pipeline.set(stages, at),
-            Op::Create { kind, parent, .. } => {
-                let id = ObjectId::derive(at);
-                match self.objects.get_mut(&id) {
-                    // Two creations with one id come only from a forked author: keep the
-                    // smaller description, whatever the order they arrive in (its parent
-                    // lists it among its children, the other's does not).
-                    Some(o) => {
-                        let before = o.parent();
-                        if (*kind, *parent) < (o.kind, before) {
-                            o.kind = *kind;
-                            o.set_parent(*parent);
-                            if let Some(p) = before {
-                                if let Some(siblings) = self.children.get_mut(&p) {
-                                    siblings.retain(|&(_, child)| child != id);
-                                    if siblings.is_empty() {
-                                        self.children.remove(&p);
-                                    }
-                                }
-                            }
-                            self.adopt(*parent, at, id);
-                        }
-                    }
-                    None => {
-                        let fresh = Object::new(*kind, *parent, self.authors.stamp(at));
-                        self.objects.insert(id, fresh);
-                        self.adopt(*parent, at, id);
-                    }
+            Op::Create { .. } | Op::CreateWith { .. } => {
+                if let Some(creation) = op.creation() {
+                    self.create(at, creation);
                 }
             }
             Op::Set {
@@ -274,9 +296,7 @@ impl Model {
                 pred,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(slot) = o.register_mut(field) {
-                        slot.set(&mut self.authors, at, value, pred);
-                    }
+                    o.write(&mut self.authors, field, at, value, pred);
                     if *field == Field::MergedInto {
                         self.merged.insert(*object);
                     }
@@ -288,9 +308,7 @@ impl Model {
                 value,
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(slot) = o.set_mut(field) {
-                        slot.add(&mut self.authors, at, value);
-                    }
+                    o.add(&mut self.authors, field, at, value);
                 }
             }
             Op::Remove {
@@ -300,9 +318,7 @@ impl Model {
                 ..
             } => {
                 if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(slot) = o.set_mut(field) {
-                        slot.remove(observed);
-                    }
+                    o.remove(field, observed);
                 }
             }
             Op::Insert {
@@ -323,6 +339,58 @@ impl Model {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Creates the object operation `at` creates, with its first values.
+    fn create(&mut self, at: OpId, creation: Creation<'_>) {
+        let Creation {
+            kind,
+            parent,
+            values,
+            ..
+        } = creation;
+        let id = ObjectId::derive(at);
+        let first = |o: &mut Object, authors: &mut Authors| {
+            for (field, value) in values {
+                match field.spec().0 {
+                    Merge::Register => o.write(authors, field, at, value, &[]),
+                    Merge::Set => o.add(authors, field, at, value),
+                    // Never given at creation (a valid creation lists none).
+                    Merge::Text => {}
+                }
+            }
+        };
+        if values.iter().any(|(f, _)| *f == Field::MergedInto) {
+            self.merged.insert(id);
+        }
+        match self.objects.get_mut(&id) {
+            // Two creations with one id come only from a forked author: keep the
+            // smaller description, whatever the order they arrive in (its parent
+            // lists it among its children, the other's does not).
+            Some(o) => {
+                first(o, &mut self.authors);
+                let before = o.parent();
+                if (kind, parent) < (o.kind, before) {
+                    o.kind = kind;
+                    o.set_parent(parent);
+                    if let Some(p) = before {
+                        if let Some(siblings) = self.children.get_mut(&p) {
+                            siblings.retain(|&(_, child)| child != id);
+                            if siblings.is_empty() {
+                                self.children.remove(&p);
+                            }
+                        }
+                    }
+                    self.adopt(parent, at, id);
+                }
+            }
+            None => {
+                let mut fresh = Object::new(kind, parent, self.authors.stamp(at));
+                first(&mut fresh, &mut self.authors);
+                self.objects.insert(id, fresh);
+                self.adopt(parent, at, id);
+            }
         }
     }
 

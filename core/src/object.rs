@@ -532,6 +532,17 @@ pub(crate) enum Merge {
     Text,
 }
 
+impl Merge {
+    /// What a field merged this way is called in messages.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Merge::Register => "single-valued",
+            Merge::Set => "multi-valued",
+            Merge::Text => "text",
+        }
+    }
+}
+
 impl Field {
     /// How the field merges, and on which kinds of object it exists.
     pub(crate) fn spec(&self) -> (Merge, &'static [ObjectKind]) {

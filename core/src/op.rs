@@ -214,6 +214,25 @@ pub enum Op {
         /// The stages, in order.
         stages: Vec<String>,
     },
+    /// Creates an object with first values for its fields, in one operation: each
+    /// single-valued field listed is written, and each value listed for a multi-valued
+    /// field is added, all with this operation's id (its id derives from it, as with
+    /// [`Op::Create`]). Each single-valued field is listed at most once, each value of a
+    /// multi-valued field at most once; text fields are written by [`Op::Insert`].
+    ///
+    /// The same as [`Op::Create`] followed by one [`Op::Set`] or [`Op::Add`] per value,
+    /// checked against the same rights, but the values need no id of their own: a copy
+    /// keeps them without their ids (most fields keep their first value for good).
+    CreateWith {
+        /// What it is.
+        kind: ObjectKind,
+        /// The object it belongs to (an entry's glossary, a comment's subject, ...).
+        parent: Option<ObjectId>,
+        /// The groups it is shared with.
+        groups: Vec<GroupId>,
+        /// Its first values, field by field.
+        values: Vec<(Field, Value)>,
+    },
 }
 
 impl Op {
@@ -233,6 +252,35 @@ impl Op {
         )
     }
 
+    /// The object creation it makes, if it makes one: its kind, parent, groups and first
+    /// values ([`Op::Create`] has none).
+    pub(crate) fn creation(&self) -> Option<Creation<'_>> {
+        match self {
+            Op::Create {
+                kind,
+                parent,
+                groups,
+            } => Some(Creation {
+                kind: *kind,
+                parent: *parent,
+                groups,
+                values: &[],
+            }),
+            Op::CreateWith {
+                kind,
+                parent,
+                groups,
+                values,
+            } => Some(Creation {
+                kind: *kind,
+                parent: *parent,
+                groups,
+                values,
+            }),
+            _ => None,
+        }
+    }
+
     /// The text field an insert or delete edits.
     pub(crate) fn text_edited(&self) -> Option<(&ObjectId, &Field)> {
         match self {
@@ -250,6 +298,15 @@ impl Op {
             _ => 1,
         }
     }
+}
+
+/// An object's creation, as [`Op::Create`] or [`Op::CreateWith`] tells it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Creation<'a> {
+    pub(crate) kind: ObjectKind,
+    pub(crate) parent: Option<ObjectId>,
+    pub(crate) groups: &'a [GroupId],
+    pub(crate) values: &'a [(Field, Value)],
 }
 
 /// How many operation ids inserting `text` uses: one per character (at least one).

@@ -127,7 +127,7 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
         group().prop_map(|group| Op::JoinGroup { group }),
         group().prop_map(|group| Op::LeaveGroup { group }),
         (
-            kind,
+            kind.clone(),
             prop::option::of(object()),
             prop::collection::vec(group(), 0..3)
         )
@@ -135,6 +135,18 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
                 kind,
                 parent,
                 groups
+            }),
+        (
+            kind,
+            prop::option::of(object()),
+            prop::collection::vec(group(), 0..2),
+            prop::collection::vec((field(), value()), 0..4)
+        )
+            .prop_map(|(kind, parent, groups, values)| Op::CreateWith {
+                kind,
+                parent,
+                groups,
+                values
             }),
         (object(), group()).prop_map(|(object, group)| Op::Share { object, group }),
         (object(), group()).prop_map(|(object, group)| Op::Unshare { object, group }),

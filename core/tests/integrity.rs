@@ -296,3 +296,106 @@ fn a_change_without_its_signature_waits_for_the_change_that_vouches_for_it() {
     let mut dave = Workspace::load(id(4), &carol.save()).unwrap();
     assert_eq!(state(&mut dave), state(&mut alice));
 }
+
+/// Law: a creation is judged with its first values, each as the write or addition it
+/// stands for (with the same rights), and a refused one creates nothing; a write or an
+/// addition to a field that merges the other way is refused. Judged alike by the copy
+/// that made it and by the copies it reaches.
+#[test]
+fn a_creation_is_judged_with_its_first_values() {
+    use cercle::{
+        ChangeStatus, ContactQuery, EntryStatus, Field, NewContact, ObjectKind, Op, Value,
+    };
+    let mut owner = founded();
+    owner.add_member(id(2).member_id(), Role::Member).unwrap();
+    let hub = owner.create_group(NewGroup::new("Convivialité")).unwrap();
+    let glossary = owner
+        .create_glossary(hub, "Dictionnaire", "fr", "")
+        .unwrap();
+    let client = owner.create_contact(NewContact::new("Client")).unwrap();
+    owner.commit();
+    let mut member = copy_for(&mut owner, 2);
+    // A member of the glossary's group, not one of its leads.
+    member.join_group(hub).unwrap();
+    member.commit();
+    let entry = |status| Op::CreateWith {
+        kind: ObjectKind::Entry,
+        parent: Some(glossary.into()),
+        groups: Vec::new(),
+        values: vec![
+            (Field::Term, Value::Text("Été".into())),
+            (Field::EntryStatus, Value::EntryStatus(status)),
+        ],
+    };
+    let contact = |values: Vec<(Field, Value)>| Op::CreateWith {
+        kind: ObjectKind::Contact,
+        parent: None,
+        groups: Vec::new(),
+        values,
+    };
+    let text = |field: Field, t: &str| (field, Value::Text(t.into()));
+    let email = text(Field::Emails, "a@example.org");
+    let cases = [
+        (entry(EntryStatus::Draft), true),
+        // Only the group's leads approve an entry.
+        (entry(EntryStatus::Approved), false),
+        (
+            contact(vec![text(Field::DisplayName, "a"), email.clone()]),
+            true,
+        ),
+        // A single-valued field given twice.
+        (
+            contact(vec![
+                text(Field::DisplayName, "a"),
+                text(Field::DisplayName, "b"),
+            ]),
+            false,
+        ),
+        // One value added twice.
+        (contact(vec![email.clone(), email.clone()]), false),
+        // A text field: its text is inserted.
+        (contact(vec![text(Field::Notes, "n")]), false),
+        // Not a contact's field.
+        (contact(vec![text(Field::Term, "t")]), false),
+        // A multi-valued field written, a single-valued one added to.
+        (
+            Op::Set {
+                object: client.into(),
+                field: Field::Emails,
+                value: Value::Text("b@example.org".into()),
+                pred: Vec::new(),
+            },
+            false,
+        ),
+        (
+            Op::Add {
+                object: client.into(),
+                field: Field::Organisation,
+                value: Value::Text("ACME".into()),
+            },
+            false,
+        ),
+    ];
+    // The content: contacts and entries.
+    let content = |ws: &Workspace| {
+        let contacts = ws.contacts(&ContactQuery::default());
+        let entries = ws.entries(&glossary);
+        (
+            contacts.len() + entries.len(),
+            format!("{contacts:?}{entries:?}"),
+        )
+    };
+    for (op, valid) in cases {
+        let before = content(&member);
+        let hash = member.commit_unchecked(vec![op.clone()]).unwrap();
+        let status = member.change_status(&hash).unwrap();
+        assert_eq!(status == ChangeStatus::Valid, valid, "{op:?}: {status:?}");
+        if valid {
+            assert_eq!(content(&member).0, before.0 + 1, "{op:?}");
+        } else {
+            assert_eq!(content(&member), before, "{op:?}");
+        }
+    }
+    owner.merge(&member).unwrap();
+    assert_eq!(state(&mut owner), state(&mut member));
+}

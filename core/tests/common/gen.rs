@@ -263,10 +263,19 @@ fn as_op(ws: &Workspace, e: &Edit) -> Option<Op> {
             field: Field::Emails,
             value: Value::Text(format!("rogue{v}@x.org")),
         },
-        Edit::NewContact(_, _) | Edit::NewEvent(_, _) => Op::Create {
+        Edit::NewContact(_, _) => Op::Create {
             kind: ObjectKind::Contact,
             parent: None,
             groups: groups.first().map(|g| vec![g.id]).unwrap_or_default(),
+        },
+        Edit::NewEvent(c, _) => Op::CreateWith {
+            kind: ObjectKind::Contact,
+            parent: None,
+            groups: groups.first().map(|g| vec![g.id]).unwrap_or_default(),
+            values: vec![
+                (Field::DisplayName, Value::Text(format!("rogue {c}"))),
+                (Field::Emails, Value::Text(format!("rogue{c}@x.org"))),
+            ],
         },
         _ => return None,
     })
