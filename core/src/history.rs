@@ -17,13 +17,21 @@ use crate::op::Op;
 use crate::table::{Chunked, Index};
 
 /// The dependencies of a stored change, by index: almost every change has exactly one
-/// (the change before it), kept inline; a genesis has none; a merge has several, kept in
-/// the history's table of them ([`History::deps`]).
+/// (the change before it), kept inline ([`Node`]); a genesis has none; a merge has
+/// several, kept in the history's table of them ([`History::deps`]).
 #[derive(Clone, Copy, Debug)]
-enum Deps {
+enum DepsForm {
     None,
-    One(u32),
-    Kept(u32),
+    One,
+    Kept,
+}
+
+/// Which [`AuthPast`] a node has; its index is kept apart ([`Node`]).
+#[derive(Clone, Copy, Debug)]
+enum AuthForm {
+    After,
+    Like,
+    Kept,
 }
 
 /// The maximal authority changes in a stored change's past, when its one dependency does
@@ -95,23 +103,42 @@ impl AuthClock {
 
 /// A stored change: a [`Change`] whose dependencies are known by index (their hashes are
 /// those of the stored changes at these indices: [`History::stored`] views it whole).
+///
+/// Its dependencies ([`DepsForm`]) and [`AuthPast`] are kept as their forms (a byte each)
+/// and their indices apart, and its sequence number in 32 bits (an author's changes form
+/// a chain from 1: [`History::check`]), so that a node takes 96 bytes.
 #[derive(Debug)]
 pub(crate) struct Node {
     pub(crate) hash: ChangeHash,
     /// Shared with the author's other changes ([`History`]'s `authors`).
     author: Arc<MemberId>,
-    pub(crate) seq: u64,
     pub(crate) lamport: u64,
     pub(crate) time: i64,
     pub(crate) ops: Ops,
     /// Its seal, unless it is [`Seal::Own`] (most are, in a copy that writes): a word.
     seal: Option<Box<Seal>>,
-    deps: Deps,
+    seq: u32,
+    deps_at: u32,
+    auth_at: u32,
+    deps_form: DepsForm,
+    auth_form: AuthForm,
     pub(crate) authority: bool,
-    auth: AuthPast,
 }
 
 impl Node {
+    /// The author's sequence number for it.
+    pub(crate) fn seq(&self) -> u64 {
+        u64::from(self.seq)
+    }
+
+    fn auth(&self) -> AuthPast {
+        match self.auth_form {
+            AuthForm::After => AuthPast::After,
+            AuthForm::Like => AuthPast::Like(self.auth_at),
+            AuthForm::Kept => AuthPast::Kept(self.auth_at),
+        }
+    }
+
     pub(crate) fn lamport(&self) -> u64 {
         self.lamport
     }
@@ -162,7 +189,7 @@ impl ChangeView for Stored<'_> {
         self.node.author()
     }
     fn seq(&self) -> u64 {
-        self.node.seq
+        self.node.seq()
     }
     fn lamport(&self) -> u64 {
         self.node.lamport
@@ -188,7 +215,7 @@ impl Stored<'_> {
             hash: self.node.hash,
             body: ChangeBody {
                 author: self.node.author(),
-                seq: self.node.seq,
+                seq: self.node.seq(),
                 lamport: self.node.lamport,
                 deps: self.deps().collect(),
                 time: self.node.time,
@@ -221,7 +248,7 @@ pub(crate) struct History {
     /// ([`AuthPast::Kept`]): those of merges, and of changes after an authority change
     /// whose clock counts several authors. Each clock is sorted by author.
     auth_kept: Vec<(Frontier, AuthClock)>,
-    /// The dependencies of the stored changes with several ([`Deps::Kept`]).
+    /// The dependencies of the stored changes with several ([`DepsForm::Kept`]).
     deps_kept: Vec<Box<[u32]>>,
     /// The changes of each forked author, in the order stored (those of any other author
     /// are their `by_seq`).
@@ -287,7 +314,7 @@ impl History {
                 v.pop();
             }
             let popped = self.nodes.len() as u32;
-            let key = (author, node.seq);
+            let key = (author, node.seq());
             if let Some(v) = self.forks.get_mut(&key) {
                 v.retain(|&i| i != popped);
                 if v.is_empty() {
@@ -335,10 +362,10 @@ impl History {
 
     /// The dependencies of stored change `node`, by index.
     pub(crate) fn deps_of<'a>(&'a self, node: &'a Node) -> &'a [u32] {
-        match &node.deps {
-            Deps::None => &[],
-            Deps::One(one) => std::slice::from_ref(one),
-            Deps::Kept(k) => self.deps_kept.get(*k as usize).map_or(&[], |d| d),
+        match node.deps_form {
+            DepsForm::None => &[],
+            DepsForm::One => std::slice::from_ref(&node.deps_at),
+            DepsForm::Kept => self.deps_kept.get(node.deps_at as usize).map_or(&[], |d| d),
         }
     }
 
@@ -427,8 +454,8 @@ impl History {
     /// `Like`), with that past.
     fn auth_of(&self, c: u32) -> Option<(&Node, AuthPast)> {
         let node = self.node(c)?;
-        match node.auth {
-            AuthPast::Like(i) => self.node(i).map(|like| (like, like.auth)),
+        match node.auth() {
+            AuthPast::Like(i) => self.node(i).map(|like| (like, like.auth())),
             told => Some((node, told)),
         }
     }
@@ -449,7 +476,7 @@ impl History {
     fn auth_clock(&self, c: u32) -> Cow<'_, AuthClock> {
         let after = |node: &Node| {
             let dep = self.deps_of(node).first().and_then(|&d| self.node(d));
-            dep.map(|d| AuthClock::One(d.author.clone(), d.seq))
+            dep.map(|d| AuthClock::One(d.author.clone(), d.seq()))
         };
         let clock = match self.auth_of(c) {
             Some((node, AuthPast::After)) => after(node).map(Cow::Owned),
@@ -468,14 +495,14 @@ impl History {
         if let [d] = *deps {
             if let Some(node) = self.node(d) {
                 if !node.authority {
-                    return match node.auth {
+                    return match node.auth() {
                         AuthPast::Like(i) => AuthPast::Like(i),
                         _ => AuthPast::Like(d),
                     };
                 }
                 let alone = match &*self.auth_clock(d) {
                     AuthClock::Empty => true,
-                    AuthClock::One(author, seq) => **author == node.author() && *seq <= node.seq,
+                    AuthClock::One(author, seq) => **author == node.author() && *seq <= node.seq(),
                     AuthClock::Many(_) => false,
                 };
                 if alone {
@@ -519,8 +546,8 @@ impl History {
                 *e = (*e).max(s);
             }
             if n.authority {
-                let e = clock.entry(n.author()).or_insert(n.seq);
-                *e = (*e).max(n.seq);
+                let e = clock.entry(n.author()).or_insert(n.seq());
+                *e = (*e).max(n.seq());
             }
         }
         let clock: Vec<(MemberId, u64)> = clock.into_iter().collect();
@@ -537,10 +564,10 @@ impl History {
         if !self.forked.contains(&author) {
             // An author's changes form a chain: `a` is in the past of `f` as soon as one of
             // the author's later (or equal) authority changes is.
-            let seq = na.seq;
+            let seq = na.seq();
             return frontier.iter().any(|&f| {
                 self.node(f)
-                    .is_some_and(|n| n.author() == author && n.seq >= seq)
+                    .is_some_and(|n| n.author() == author && n.seq() >= seq)
                     || self.auth_clock(f).get(&author).is_some_and(|s| s >= seq)
             });
         }
@@ -632,6 +659,11 @@ impl History {
                 Err(Rejection::ForeignWorkspace)
             };
         }
+        if u32::try_from(body.seq).is_err() {
+            // Unreachable by an honest author (the chain below would hold four billion
+            // changes): nodes keep the number in 32 bits.
+            return Err(Rejection::Structure("a sequence number beyond 2^32 - 1"));
+        }
         if body.seq > 1 {
             // The author's previous change must be in the causal past: an author's changes
             // form a chain (or several, if they forked).
@@ -717,10 +749,22 @@ impl History {
         }
         let Change { hash, body, seal } = change;
         let author = self.authors.get(body.author);
+        let (deps_form, deps_at) = match *deps {
+            [] => (DepsForm::None, 0),
+            [one] => (DepsForm::One, one),
+            _ => {
+                self.deps_kept.push(deps.into());
+                (DepsForm::Kept, self.deps_kept.len() as u32 - 1)
+            }
+        };
+        let (auth_form, auth_at) = match auth {
+            AuthPast::After => (AuthForm::After, 0),
+            AuthPast::Like(i) => (AuthForm::Like, i),
+            AuthPast::Kept(k) => (AuthForm::Kept, k),
+        };
         self.nodes.push(Node {
             hash,
             author,
-            seq: body.seq,
             lamport: body.lamport,
             time: body.time,
             ops: body.ops,
@@ -728,16 +772,13 @@ impl History {
                 Seal::Own => None,
                 seal => Some(Box::new(seal)),
             },
-            deps: match *deps {
-                [] => Deps::None,
-                [one] => Deps::One(one),
-                _ => {
-                    self.deps_kept.push(deps.into());
-                    Deps::Kept(self.deps_kept.len() as u32 - 1)
-                }
-            },
+            // Checked to fit ([`History::check`]).
+            seq: u32::try_from(body.seq).unwrap_or(u32::MAX),
+            deps_at,
+            auth_at,
+            deps_form,
+            auth_form,
             authority,
-            auth,
         });
         let nodes = &self.nodes;
         self.index
@@ -803,3 +844,12 @@ impl History {
         out.into_iter().collect()
     }
 }
+
+// What a stored change and the content's fields take, as the docs above state them (on
+// 64-bit targets; pointers are smaller elsewhere).
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<Node>() == 96);
+    assert!(std::mem::size_of::<crate::crdt::Register>() == 24);
+    assert!(std::mem::size_of::<crate::crdt::OrSet>() == 24);
+};

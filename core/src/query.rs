@@ -207,7 +207,7 @@ impl Workspace {
         Some(ChangeInfo {
             hash: *hash,
             author: body.author(),
-            seq: body.seq,
+            seq: body.seq(),
             lamport: body.lamport,
             time: Utc
                 .timestamp_millis_opt(body.time)

@@ -334,7 +334,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
 fn concurrent_changes_of(h: &History, member: &MemberId, r: u32) -> Vec<u32> {
     let forked = h.is_forked(member);
     let mut mine: Vec<u32> = h.changes_by(member).to_vec();
-    mine.sort_by_key(|&c| std::cmp::Reverse(h.node(c).map(|n| (n.seq, n.key()))));
+    mine.sort_by_key(|&c| std::cmp::Reverse(h.node(c).map(|n| (n.seq(), n.key()))));
     let mut out = Vec::new();
     for c in mine {
         if c == r || h.auth_in_past(r, c) {
