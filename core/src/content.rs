@@ -94,7 +94,7 @@ impl Workspace {
         value: Value,
     ) -> Result<(), EditError> {
         let o = self.object_of(&object, &field, Merge::Set)?;
-        if o.set(&field).is_some_and(|s| s.contains(&value)) {
+        if o.contains(&field, &value) {
             return Ok(());
         }
         self.edit(Op::Add {

@@ -83,30 +83,33 @@ pub(crate) enum Val {
     Boxed(Box<Value>),
 }
 
-/// Text of at most [`ShortText::MAX`] bytes, inline.
+/// Text of at most [`ShortText::MAX`] bytes, inline: its bytes, then `0xFF` bytes (which
+/// UTF-8 never uses) up to the end, so that the length takes no byte of its own.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ShortText {
-    len: u8,
     bytes: [u8; ShortText::MAX],
 }
 
 impl ShortText {
-    const MAX: usize = 22;
+    const MAX: usize = 23;
+    const END: u8 = 0xFF;
 
     fn new(text: &str) -> Option<Self> {
-        let mut bytes = [0; Self::MAX];
+        let mut bytes = [Self::END; Self::MAX];
         bytes
             .get_mut(..text.len())?
             .copy_from_slice(text.as_bytes());
-        Some(ShortText {
-            len: text.len() as u8,
-            bytes,
-        })
+        Some(ShortText { bytes })
     }
 
     fn as_str(&self) -> &str {
+        let len = self
+            .bytes
+            .iter()
+            .position(|&b| b == Self::END)
+            .unwrap_or(Self::MAX);
         // Always whole text: it was copied from a `str`.
-        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        let bytes = self.bytes.get(..len).unwrap_or_default();
         std::str::from_utf8(bytes).unwrap_or_default()
     }
 }
@@ -302,27 +305,37 @@ impl<T: Ord> Sorted<T> {
     }
 }
 
-/// A register: the write with the greatest operation id wins; writes made concurrently stay
-/// visible as conflicts until a later write (which lists them in its `pred`) replaces them.
+/// The value of one field of an object: a register if the field is single-valued, an
+/// add-wins set if it is multi-valued (the field's merge kind says which; the model never
+/// mixes them, and a variant of the other kind reads as empty). One type, so that an
+/// object keeps both kinds of fields in one slice.
+///
+/// A register: the write with the greatest operation id wins; writes made concurrently
+/// stay visible as conflicts until a later write (which lists them in its `pred`) replaces
+/// them. A set: a removal takes away only the additions its author saw.
 ///
 /// A workspace has one for every field of every object, and almost every one holds a
 /// single value given by the object's creation ([`crate::Op::CreateWith`]) that nothing
-/// ever overwrote: that case keeps the value alone, inline (24 bytes), its id being the
-/// creation's. Anything else (a field written later, written again, concurrent writes)
-/// is boxed.
+/// ever overwrote or removed: that case keeps the value alone, inline (24 bytes), its id
+/// being the creation's. Anything else (a field written later, written again, concurrent
+/// writes, several values, a removal) is boxed. Each state has exactly one form.
 ///
-/// The methods that need a write's id take `created`, the id of the object's creation.
+/// The methods that need an id take `created`, the id of the object's creation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) enum Register {
+pub(crate) enum Slot {
     #[default]
     Empty,
-    /// One live write, by the object's creation (its id is `created`), and no id ever
-    /// listed as overwritten.
+    /// One value, written or added once by the object's creation (its id is `created`),
+    /// with nothing listed as overwritten or removed.
     Born(Val),
-    /// One live write with another id, and no id ever listed as overwritten.
-    One(Box<(Stamp, Val)>),
-    /// Never one write alone with nothing listed: each state has one form.
-    Many(Box<Writes>),
+    /// A register's one live write with another id, nothing listed as overwritten.
+    Written(Box<(Stamp, Val)>),
+    /// A register in any other state.
+    Writes(Box<Writes>),
+    /// A set's one value, added once with another id, no removal recorded.
+    Added(Box<(Val, Stamp)>),
+    /// A set in any other state.
+    Tagged(Box<Tagged>),
 }
 
 /// A register's live writes, and the ids writes listed as overwritten.
@@ -353,98 +366,16 @@ impl Writes {
     }
 
     /// The register these writes make, in its one form for them.
-    fn into_register(self: Box<Self>, created: &Stamp) -> Register {
+    fn into_slot(self: Box<Self>, created: &Stamp) -> Slot {
         if !self.overwritten.is_empty() || self.values.as_slice().len() > 1 {
-            return Register::Many(self);
+            return Slot::Writes(self);
         }
         match self.values {
-            Sorted::One((stamp, value)) if stamp == *created => Register::Born(value),
-            Sorted::One(write) => Register::One(Box::new(write)),
-            _ => Register::Empty,
+            Sorted::One((stamp, value)) if stamp == *created => Slot::Born(value),
+            Sorted::One(write) => Slot::Written(Box::new(write)),
+            _ => Slot::Empty,
         }
     }
-}
-
-impl Register {
-    /// Writes `value` with id `id`, replacing the writes listed in `pred`; `authors` holds
-    /// the authors of the ids kept.
-    pub(crate) fn set(
-        &mut self,
-        authors: &mut Authors,
-        id: OpId,
-        value: &Value,
-        pred: &[OpId],
-        created: &Stamp,
-    ) {
-        let mut writes = match std::mem::take(self) {
-            Register::Empty if pred.is_empty() => {
-                *self = if created.is(&id) {
-                    Register::Born(Val::from(value))
-                } else {
-                    Register::One(Box::new((authors.stamp(id), Val::from(value))))
-                };
-                return;
-            }
-            Register::Empty => Box::default(),
-            Register::Born(value) => Box::new(Writes {
-                values: Sorted::One((created.clone(), value)),
-                overwritten: Sorted::Empty,
-            }),
-            Register::One(write) => Box::new(Writes {
-                values: Sorted::One(*write),
-                overwritten: Sorted::Empty,
-            }),
-            Register::Many(writes) => writes,
-        };
-        writes.set(authors, id, value, pred);
-        *self = writes.into_register(created);
-    }
-
-    /// The winning value (the greatest id), if any.
-    pub(crate) fn get(&self) -> Option<&Val> {
-        let value = match self {
-            Register::Empty => None,
-            Register::Born(value) => Some(value),
-            Register::One(write) => Some(&write.1),
-            Register::Many(writes) => writes.values.as_slice().last().map(|(_, v)| v),
-        };
-        value.filter(|v| !v.is_null())
-    }
-
-    /// Every live write, oldest first: more than one when writes were concurrent.
-    pub(crate) fn writes<'a>(
-        &'a self,
-        created: &'a Stamp,
-    ) -> impl DoubleEndedIterator<Item = (&'a Stamp, &'a Val)> {
-        let (one, many) = match self {
-            Register::Empty => (None, &[][..]),
-            Register::Born(value) => (Some((created, value)), &[][..]),
-            Register::One(write) => (Some((&write.0, &write.1)), &[][..]),
-            Register::Many(writes) => (None, writes.values.as_slice()),
-        };
-        one.into_iter().chain(many.iter().map(|(s, v)| (s, v)))
-    }
-}
-
-/// An add-wins set: a removal takes away only the additions its author saw.
-///
-/// Most sets (the contacts an event is about, a contact's tags) hold values added once
-/// each and never see a removal; a set of one value added by the object's creation
-/// keeps the value alone, inline (24 bytes). Anything else is boxed.
-///
-/// The methods that need an addition's id take `created`, the id of the object's
-/// creation.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) enum OrSet {
-    #[default]
-    Empty,
-    /// One value, added once, by the object's creation (the addition's id is `created`),
-    /// and no removal recorded.
-    Born(Val),
-    /// One value, added once with another id, and no removal recorded.
-    One(Box<(Val, Stamp)>),
-    /// Never one value added once with no removal: each state has one form.
-    Many(Box<Tagged>),
 }
 
 /// The values of a set with the ids of their additions, and the additions removed.
@@ -495,23 +426,87 @@ impl Tagged {
     }
 
     /// The set these make, in its one form for them.
-    fn into_set(mut self: Box<Self>, created: &Stamp) -> OrSet {
+    fn into_slot(mut self: Box<Self>, created: &Stamp) -> Slot {
         if !self.removed.is_empty() || self.tags.0.len() > 1 {
-            return OrSet::Many(self);
+            return Slot::Tagged(self);
         }
         match self.tags.0.pop() {
-            None => OrSet::Empty,
-            Some((value, Sorted::One(tag))) if tag == *created => OrSet::Born(value),
-            Some((value, Sorted::One(tag))) => OrSet::One(Box::new((value, tag))),
+            None => Slot::Empty,
+            Some((value, Sorted::One(tag))) if tag == *created => Slot::Born(value),
+            Some((value, Sorted::One(tag))) => Slot::Added(Box::new((value, tag))),
             Some(several) => {
                 self.tags.0.push(several);
-                OrSet::Many(self)
+                Slot::Tagged(self)
             }
         }
     }
 }
 
-impl OrSet {
+/// A register: single-valued fields.
+impl Slot {
+    /// Writes `value` with id `id`, replacing the writes listed in `pred`; `authors` holds
+    /// the authors of the ids kept.
+    pub(crate) fn write(
+        &mut self,
+        authors: &mut Authors,
+        id: OpId,
+        value: &Value,
+        pred: &[OpId],
+        created: &Stamp,
+    ) {
+        let mut writes = match std::mem::take(self) {
+            Slot::Born(value) => Box::new(Writes {
+                values: Sorted::One((created.clone(), value)),
+                overwritten: Sorted::Empty,
+            }),
+            Slot::Written(write) => Box::new(Writes {
+                values: Sorted::One(*write),
+                overwritten: Sorted::Empty,
+            }),
+            Slot::Writes(writes) => writes,
+            // Empty, or (never) a set's.
+            _ if pred.is_empty() => {
+                *self = if created.is(&id) {
+                    Slot::Born(Val::from(value))
+                } else {
+                    Slot::Written(Box::new((authors.stamp(id), Val::from(value))))
+                };
+                return;
+            }
+            _ => Box::default(),
+        };
+        writes.set(authors, id, value, pred);
+        *self = writes.into_slot(created);
+    }
+
+    /// The winning value (the greatest id), if any.
+    pub(crate) fn get(&self) -> Option<&Val> {
+        let value = match self {
+            Slot::Born(value) => Some(value),
+            Slot::Written(write) => Some(&write.1),
+            Slot::Writes(writes) => writes.values.as_slice().last().map(|(_, v)| v),
+            Slot::Empty | Slot::Added(_) | Slot::Tagged(_) => None,
+        };
+        value.filter(|v| !v.is_null())
+    }
+
+    /// Every live write, oldest first: more than one when writes were concurrent.
+    pub(crate) fn writes<'a>(
+        &'a self,
+        created: &'a Stamp,
+    ) -> impl DoubleEndedIterator<Item = (&'a Stamp, &'a Val)> {
+        let (one, many) = match self {
+            Slot::Born(value) => (Some((created, value)), &[][..]),
+            Slot::Written(write) => (Some((&write.0, &write.1)), &[][..]),
+            Slot::Writes(writes) => (None, writes.values.as_slice()),
+            Slot::Empty | Slot::Added(_) | Slot::Tagged(_) => (None, &[][..]),
+        };
+        one.into_iter().chain(many.iter().map(|(s, v)| (s, v)))
+    }
+}
+
+/// A set: multi-valued fields.
+impl Slot {
     /// The same set, boxed.
     fn into_tagged(self, created: &Stamp) -> Box<Tagged> {
         let one = |value, tag| {
@@ -521,13 +516,14 @@ impl OrSet {
             })
         };
         match self {
-            OrSet::Empty => Box::default(),
-            OrSet::Born(value) => one(value, created.clone()),
-            OrSet::One(added) => {
+            Slot::Born(value) => one(value, created.clone()),
+            Slot::Added(added) => {
                 let (value, tag) = *added;
                 one(value, tag)
             }
-            OrSet::Many(tagged) => tagged,
+            Slot::Tagged(tagged) => tagged,
+            // Empty, or (never) a register's.
+            Slot::Empty | Slot::Written(_) | Slot::Writes(_) => Box::default(),
         }
     }
 
@@ -535,21 +531,25 @@ impl OrSet {
     /// is that.
     fn single<'a>(&'a self, created: &'a Stamp) -> Option<(&'a Val, &'a Stamp)> {
         match self {
-            OrSet::Born(value) => Some((value, created)),
-            OrSet::One(added) => Some((&added.0, &added.1)),
-            OrSet::Empty | OrSet::Many(_) => None,
+            Slot::Born(value) => Some((value, created)),
+            Slot::Added(added) => Some((&added.0, &added.1)),
+            _ => None,
         }
     }
 
     /// Adds `value` with id `id`; `authors` holds the authors of the ids kept.
     pub(crate) fn add(&mut self, authors: &mut Authors, id: OpId, value: &Value, created: &Stamp) {
-        if let OrSet::Empty = self {
-            *self = if created.is(&id) {
-                OrSet::Born(Val::from(value))
-            } else {
-                OrSet::One(Box::new((Val::from(value), authors.stamp(id))))
-            };
-            return;
+        match self {
+            Slot::Born(_) | Slot::Added(_) | Slot::Tagged(_) => {}
+            // Empty, or (never) a register's.
+            _ => {
+                *self = if created.is(&id) {
+                    Slot::Born(Val::from(value))
+                } else {
+                    Slot::Added(Box::new((Val::from(value), authors.stamp(id))))
+                };
+                return;
+            }
         }
         if self
             .single(created)
@@ -559,7 +559,7 @@ impl OrSet {
         }
         let mut tagged = std::mem::take(self).into_tagged(created);
         tagged.add(authors, id, value);
-        *self = tagged.into_set(created);
+        *self = tagged.into_slot(created);
     }
 
     /// Takes away the additions `observed` lists (those of one value, from an honest
@@ -568,17 +568,17 @@ impl OrSet {
         if !observed.is_empty() {
             let mut tagged = std::mem::take(self).into_tagged(created);
             tagged.remove(observed);
-            *self = tagged.into_set(created);
+            *self = tagged.into_slot(created);
         }
     }
 
     /// The values present, in value order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &Val> {
         let (one, many) = match self {
-            OrSet::Empty => (None, None),
-            OrSet::Born(value) => (Some(value), None),
-            OrSet::One(added) => (Some(&added.0), None),
-            OrSet::Many(tagged) => (None, Some(tagged.tags.keys())),
+            Slot::Born(value) => (Some(value), None),
+            Slot::Added(added) => (Some(&added.0), None),
+            Slot::Tagged(tagged) => (None, Some(tagged.tags.keys())),
+            Slot::Empty | Slot::Written(_) | Slot::Writes(_) => (None, None),
         };
         one.into_iter().chain(many.into_iter().flatten())
     }
@@ -587,7 +587,7 @@ impl OrSet {
     pub(crate) fn tags_of(&self, value: &Value, created: &Stamp) -> Vec<OpId> {
         match (self, self.single(created)) {
             (_, Some((v, tag))) if v.view() == ValueRef::from(value) => vec![tag.id()],
-            (OrSet::Many(tagged), _) => tagged.tags_of(value),
+            (Slot::Tagged(tagged), _) => tagged.tags_of(value),
             _ => Vec::new(),
         }
     }
@@ -595,7 +595,7 @@ impl OrSet {
     pub(crate) fn contains(&self, value: &Value) -> bool {
         let value = ValueRef::from(value);
         match self {
-            OrSet::Many(tagged) => tagged.tags.find_by(|k| k.view().cmp(&value)).is_ok(),
+            Slot::Tagged(tagged) => tagged.tags.find_by(|k| k.view().cmp(&value)).is_ok(),
             _ => self.values().any(|v| v.view() == value),
         }
     }
@@ -795,6 +795,14 @@ impl<V> Fields<V> {
         self.known.values.len() + self.custom.as_ref().map_or(0, |c| c.iter().count())
     }
 }
+
+// What a value and a field's slot take, as their docs state it (on 64-bit targets;
+// pointers are smaller elsewhere).
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<Val>() == 24);
+    assert!(std::mem::size_of::<Slot>() == 24);
+};
 
 /// A map kept as a vector sorted by key: the few fields of an object in one allocation,
 /// where a B-tree would take a node of eleven slots for each map.
@@ -1688,12 +1696,12 @@ mod tests {
             let ids: Vec<OpId> = writes.iter().enumerate().map(|(i, (who, _))| op_id(i, *who)).collect();
             let created = if born { ids[0] } else { op_id(100, 9) };
             let apply = |order: &mut dyn Iterator<Item = usize>| {
-                let (mut r, mut authors) = (Register::default(), Authors::default());
+                let (mut r, mut authors) = (Slot::default(), Authors::default());
                 let created = authors.stamp(created);
                 for i in order {
                     let (_, pred) = &writes[i];
                     let pred: Vec<OpId> = pred.iter().filter_map(|&p| ids.get(p).copied()).collect();
-                    r.set(&mut authors, ids[i], &Value::Text(i.to_string()), &pred, &created);
+                    r.write(&mut authors, ids[i], &Value::Text(i.to_string()), &pred, &created);
                 }
                 r
             };
@@ -1745,7 +1753,7 @@ mod tests {
             let created = if born { ids[0] } else { op_id(100, 9) };
             let value = |v: u8| Value::Text(format!("v{v}"));
             let apply = |order: &mut dyn Iterator<Item = usize>| {
-                let (mut set, mut authors) = (OrSet::default(), Authors::default());
+                let (mut set, mut authors) = (Slot::default(), Authors::default());
                 let created = authors.stamp(created);
                 for i in order {
                     let (_, add, v, listed) = &ops[i];
@@ -1821,7 +1829,7 @@ mod tests {
                     prop_assert_eq!(k == l, v == w);
                 }
             }
-            let (mut set, mut authors) = (OrSet::default(), Authors::default());
+            let (mut set, mut authors) = (Slot::default(), Authors::default());
             let author = MemberId::from_bytes([1; 32]);
             let created = authors.stamp(OpId { counter: 0, author });
             for (i, v) in values.iter().enumerate() {

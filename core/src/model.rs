@@ -5,7 +5,7 @@ use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use crate::crdt::{
-    value_of, value_or_default, Authors, Custom, Fields, Known, OrSet, Register, Stamp, Text, Val,
+    value_of, value_or_default, Authors, Custom, Fields, Known, Slot, Stamp, Text, Val,
 };
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, Merge, ObjectKind, Value};
@@ -48,9 +48,8 @@ pub(crate) struct Object {
     pub(crate) kind: ObjectKind,
     /// The creation's operation, whose author is the creator.
     pub(crate) created: Stamp,
-    /// Its known single-valued and multi-valued fields ([`Self::register`], [`Self::set`]).
-    registers: Known<Register>,
-    sets: Known<OrSet>,
+    /// Its known single-valued and multi-valued fields, in one slice ([`Self::slot`]).
+    slots: Known<Slot>,
     /// What most objects (contacts, events) lack, boxed so that they spend a word on it.
     rare: Option<Box<Rare>>,
 }
@@ -61,14 +60,14 @@ pub(crate) struct Object {
 struct Rare {
     parent: Option<ObjectId>,
     texts: Fields<Text>,
-    registers: Custom<Register>,
-    sets: Custom<OrSet>,
+    /// Custom fields (single-valued), by name.
+    custom: Custom<Slot>,
 }
 
 impl Rare {
     /// Whether it holds nothing but its parent.
     fn only_parent(&self) -> bool {
-        self.texts.is_empty() && self.registers.is_empty() && self.sets.is_empty()
+        self.texts.is_empty() && self.custom.is_empty()
     }
 }
 
@@ -77,8 +76,7 @@ impl Object {
         let mut o = Object {
             kind,
             created,
-            registers: Known::default(),
-            sets: Known::default(),
+            slots: Known::default(),
             rare: None,
         };
         o.set_parent(parent);
@@ -123,10 +121,20 @@ impl Object {
             .or_default(field)
     }
 
-    /// A single-valued field, if it was ever written.
-    pub(crate) fn register(&self, field: &Field) -> Option<&Register> {
-        let custom = self.rare.as_deref().map(|r| &r.registers);
-        value_of(&self.registers, custom, field)
+    /// A single-valued or multi-valued field, if it was ever written or added to.
+    pub(crate) fn slot(&self, field: &Field) -> Option<&Slot> {
+        value_of(&self.slots, self.rare.as_deref().map(|r| &r.custom), field)
+    }
+
+    /// A single-valued or multi-valued field, made empty first, with the id of the
+    /// object's creation.
+    fn slot_mut(&mut self, field: &Field) -> (Option<&mut Slot>, &Stamp) {
+        let slot = value_or_default(
+            &mut self.slots,
+            || &mut self.rare.get_or_insert_with(Box::default).custom,
+            field,
+        );
+        (slot, &self.created)
     }
 
     /// Writes `value` to single-valued field `field` with id `at`, replacing the writes
@@ -139,20 +147,15 @@ impl Object {
         value: &Value,
         pred: &[OpId],
     ) {
-        let slot = value_or_default(
-            &mut self.registers,
-            || &mut self.rare.get_or_insert_with(Box::default).registers,
-            field,
-        );
-        if let Some(slot) = slot {
-            slot.set(authors, at, value, pred, &self.created);
+        if let (Some(slot), created) = self.slot_mut(field) {
+            slot.write(authors, at, value, pred, created);
         }
     }
 
     /// The live writes of a single-valued field, oldest first: more than one when writes
     /// were concurrent.
     pub(crate) fn writes(&self, field: &Field) -> impl DoubleEndedIterator<Item = (&Stamp, &Val)> {
-        self.register(field)
+        self.slot(field)
             .into_iter()
             .flat_map(|r| r.writes(&self.created))
     }
@@ -162,45 +165,35 @@ impl Object {
         self.writes(field).map(|(id, _)| id.id()).collect()
     }
 
-    /// A multi-valued field, if a value was ever added.
-    pub(crate) fn set(&self, field: &Field) -> Option<&OrSet> {
-        value_of(&self.sets, self.rare.as_deref().map(|r| &r.sets), field)
-    }
-
     /// Adds `value` to multi-valued field `field` with id `at`.
     fn add(&mut self, authors: &mut Authors, field: &Field, at: OpId, value: &Value) {
-        let slot = value_or_default(
-            &mut self.sets,
-            || &mut self.rare.get_or_insert_with(Box::default).sets,
-            field,
-        );
-        if let Some(slot) = slot {
-            slot.add(authors, at, value, &self.created);
+        if let (Some(slot), created) = self.slot_mut(field) {
+            slot.add(authors, at, value, created);
         }
     }
 
     /// Takes away from multi-valued field `field` the additions `observed` lists.
     fn remove(&mut self, field: &Field, observed: &[OpId]) {
-        let slot = value_or_default(
-            &mut self.sets,
-            || &mut self.rare.get_or_insert_with(Box::default).sets,
-            field,
-        );
-        if let Some(slot) = slot {
-            slot.remove(observed, &self.created);
+        if let (Some(slot), created) = self.slot_mut(field) {
+            slot.remove(observed, created);
         }
     }
 
     /// The additions of `value` to multi-valued field `field` a removal must list.
     pub(crate) fn tags_of(&self, field: &Field, value: &Value) -> Vec<OpId> {
-        self.set(field)
+        self.slot(field)
             .map(|s| s.tags_of(value, &self.created))
             .unwrap_or_default()
     }
 
+    /// Whether multi-valued field `field` holds `value`.
+    pub(crate) fn contains(&self, field: &Field, value: &Value) -> bool {
+        self.slot(field).is_some_and(|s| s.contains(value))
+    }
+
     /// The custom single-valued fields, by name.
-    pub(crate) fn custom_registers(&self) -> impl Iterator<Item = (&str, &Register)> {
-        self.rare.iter().flat_map(|r| r.registers.named_values())
+    pub(crate) fn custom_registers(&self) -> impl Iterator<Item = (&str, &Slot)> {
+        self.rare.iter().flat_map(|r| r.custom.named_values())
     }
 
     pub(crate) fn creator(&self) -> MemberId {
@@ -214,7 +207,7 @@ impl Object {
 
     /// The value of a single-valued field as kept, if it has one.
     pub(crate) fn val(&self, field: &Field) -> Option<&Val> {
-        self.register(field).and_then(Register::get)
+        self.slot(field).and_then(Slot::get)
     }
 
     pub(crate) fn text(&self, field: &Field) -> String {
@@ -222,7 +215,7 @@ impl Object {
     }
 
     pub(crate) fn set_values(&self, field: &Field) -> Vec<Value> {
-        self.set(field)
+        self.slot(field)
             .map(|s| s.values().map(Val::to_value).collect())
             .unwrap_or_default()
     }
