@@ -19,6 +19,7 @@
 //! only canonical encodings, so one change has exactly one byte form and one hash.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,7 @@ use crate::error::{DecodeError, Rejection};
 use crate::identity::{Identity, Verifier};
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
+use crate::pack::Block;
 
 /// What a legacy change's signature signs, before its body.
 const LEGACY_CONTEXT: &[u8] = b"cercle change v1\0";
@@ -50,6 +52,8 @@ pub(crate) struct ChangeBody<O = Vec<Op>> {
 pub(crate) enum OpIter<'a> {
     Decoded(std::slice::Iter<'a, Op>),
     Encoded(crate::compact::OpsReader<'a>),
+    /// Decoded from a block inflated for the purpose.
+    Inflated(std::vec::IntoIter<Op>),
 }
 
 impl<'a> Iterator for OpIter<'a> {
@@ -59,6 +63,7 @@ impl<'a> Iterator for OpIter<'a> {
         match self {
             OpIter::Decoded(ops) => ops.next().map(Cow::Borrowed),
             OpIter::Encoded(ops) => ops.next().map(Cow::Owned),
+            OpIter::Inflated(ops) => ops.next().map(Cow::Owned),
         }
     }
 }
@@ -156,18 +161,21 @@ impl ChangeView for Change {
 /// decoded; once stored and taken in by the content and permissions
 /// ([`crate::history::History::settle`]), they are kept encoded as a compact list encodes
 /// them ([`crate::compact::OpsWriter`]: the author, the objects created and those edited
-/// again written once each: 17 bytes an operation in the CRM benchmark, against 112 and
-/// the strings decoded), decoded
-/// again only when the history is replayed or sent. Reading them takes the author and
-/// counter of their change, which the encoding leaves out.
+/// again written once each), packed with the next changes' in a compressed block
+/// ([`crate::pack`]), and decoded again only when the history is replayed or sent.
+/// Reading them takes the author and counter of their change, which the encoding leaves
+/// out.
 #[derive(Clone, Debug)]
 pub(crate) enum Ops {
     /// Boxed, so that `Ops` takes two words: every stored change keeps one.
     #[allow(clippy::box_collection)]
     Decoded(Box<Vec<Op>>),
-    /// Their [`crate::op::total_width`] (a varint), then their encoding: one allocation,
-    /// and the width takes no field of its own.
-    Encoded(Box<[u8]>),
+    /// Their encoding, at `slot` of `block`, and their [`crate::op::total_width`].
+    Packed {
+        block: Arc<Block>,
+        width: u32,
+        slot: u16,
+    },
 }
 
 impl Ops {
@@ -176,12 +184,17 @@ impl Ops {
         Ops::Decoded(Box::new(ops))
     }
 
+    /// Operations packed at `slot` of `block`.
+    pub(crate) fn packed(block: Arc<Block>, slot: u16, width: u32) -> Self {
+        Ops::Packed { block, width, slot }
+    }
+
     /// The operations of a change by `author` from counter `lamport`, decoded if they
     /// are kept encoded.
     pub(crate) fn ops(&self, author: MemberId, lamport: u64) -> Cow<'_, [Op]> {
         match self {
             Ops::Decoded(ops) => Cow::Borrowed(ops),
-            Ops::Encoded(_) => {
+            Ops::Packed { .. } => {
                 // One way of decoding, with the room known beforehand (an operation
                 // takes a byte at least).
                 let (count, ops) = self.each(author, lamport);
@@ -196,48 +209,35 @@ impl Ops {
     pub(crate) fn width(&self) -> u64 {
         match self {
             Ops::Decoded(ops) => crate::op::total_width(ops),
-            Ops::Encoded(settled) => split_settled(settled).0,
+            Ops::Packed { width, .. } => u64::from(*width),
         }
     }
 
     /// The operations of a change by `author` from counter `lamport`, one at a time
-    /// (each decoded as it is read, if they are kept encoded, so that a large change is
-    /// never decoded whole), with their number.
+    /// (each decoded as it is read, if they are kept encoded as they are, so that a large
+    /// change is never decoded whole), with their number.
     pub(crate) fn each(&self, author: MemberId, lamport: u64) -> (usize, OpIter<'_>) {
         match self {
             Ops::Decoded(ops) => (ops.len(), OpIter::Decoded(ops.iter())),
-            Ops::Encoded(settled) => {
-                let (count, ops) =
-                    crate::compact::read_ops(author, lamport, split_settled(settled).1);
-                (count, OpIter::Encoded(ops))
-            }
+            Ops::Packed { block, slot, .. } => match &**block {
+                Block::Raw(bytes) => {
+                    let (count, ops) = crate::compact::read_ops(author, lamport, bytes);
+                    (count, OpIter::Encoded(ops))
+                }
+                Block::Deflated { .. } => {
+                    let read = |bytes: &[u8]| -> Vec<Op> {
+                        crate::compact::read_ops(author, lamport, bytes).1.collect()
+                    };
+                    let ops = block.with_slot(*slot, read).unwrap_or_else(|| {
+                        // Never: a block holds what was packed in it.
+                        debug_assert!(false, "packed operations did not read back");
+                        Vec::new()
+                    });
+                    (ops.len(), OpIter::Inflated(ops.into_iter()))
+                }
+            },
         }
     }
-
-    /// Keeps only the encoding (made with `writer`) of the operations of a change by
-    /// `author` from counter `lamport`.
-    pub(crate) fn settle(
-        &mut self,
-        author: MemberId,
-        lamport: u64,
-        writer: &mut crate::compact::OpsWriter,
-    ) {
-        if let Ops::Decoded(ops) = self {
-            let mut prefix = [0; 10];
-            let width = crate::op::total_width(ops);
-            let width = postcard::to_slice(&width, &mut prefix).map_or(&[][..], |w| &*w);
-            let encoded = writer.write(author, lamport, ops);
-            *self = Ops::Encoded(width.iter().chain(encoded).copied().collect());
-        }
-    }
-}
-
-/// The width and the operations' encoding of their settled form ([`Ops::Encoded`]).
-fn split_settled(settled: &[u8]) -> (u64, &[u8]) {
-    postcard::take_from_bytes::<u64>(settled).unwrap_or_else(|_| {
-        debug_assert!(false, "settled operations start with their width");
-        (0, &[])
-    })
 }
 
 /// The same change content, whatever form its operations are kept in.
@@ -835,28 +835,46 @@ mod tests {
         }
 
         /// Law: settled operations (kept encoded, the author and the objects the change
-        /// creates or names again written once each) read back as the operations they
-        /// were, one at a time or whole, with the same width, and changes compare equal
-        /// whatever form their operations are kept in.
+        /// creates or names again written once each, packed in a block with other
+        /// changes' or alone) read back as the operations they were, one at a time or
+        /// whole, with the same width, and changes compare equal whatever form their
+        /// operations are kept in.
         #[test]
         fn settled_ops_read_back(
-            ops in proptest::collection::vec(crate::strategies::op(), 0..12),
-            author in crate::strategies::member(),
-            lamport in 0u64..8,
+            changes in proptest::collection::vec(
+                (proptest::collection::vec(crate::strategies::op(), 0..12), crate::strategies::member(), 0u64..8),
+                1..6,
+            ),
+            big in proptest::collection::vec(crate::strategies::text(), 0..3),
         ) {
-            let mut writer = crate::compact::OpsWriter::default();
-            // A writer that served another change first.
-            writer.write(MemberId::from_bytes([1; 32]), 3, &ops);
-            let mut settled = Ops::decoded(ops.clone());
-            settled.settle(author, lamport, &mut writer);
-            proptest::prop_assert!(matches!(settled, Ops::Encoded(_)), "settled operations stay decoded");
-            proptest::prop_assert_eq!(settled.ops(author, lamport).into_owned(), ops.clone());
-            let (count, each) = settled.each(author, lamport);
-            proptest::prop_assert_eq!(count, ops.len());
-            proptest::prop_assert_eq!(each.map(Cow::into_owned).collect::<Vec<_>>(), ops.clone());
-            proptest::prop_assert_eq!(settled.width(), crate::op::total_width(&ops));
-            let body = |ops| ChangeBody { author, seq: 1, lamport, deps: Vec::new(), time: 0, ops };
-            proptest::prop_assert_eq!(body(settled), body(Ops::decoded(ops)));
+            let mut changes = changes;
+            // A change that takes a block alone.
+            let long = |t: &String| Op::RenameWorkspace { name: t.repeat(crate::pack::BLOCK / t.len().max(1) + 1) };
+            changes.push((big.iter().map(long).collect(), MemberId::from_bytes([2; 32]), 1));
+            let mut packer = crate::pack::Packer::default();
+            let mut packed: Vec<Option<Ops>> = vec![None; changes.len()];
+            for (i, (ops, author, lamport)) in changes.iter().enumerate() {
+                for (at, form) in packer.add(i as u32, *author, *lamport, ops) {
+                    packed[at as usize] = Some(form);
+                }
+            }
+            for (at, form) in packer.seal() {
+                packed[at as usize] = Some(form);
+            }
+            for ((ops, author, lamport), settled) in changes.iter().zip(packed) {
+                let (ops, author, lamport) = (ops.clone(), *author, *lamport);
+                let Some(settled) = settled else {
+                    return Err(proptest::test_runner::TestCaseError::fail("a change was not packed"));
+                };
+                proptest::prop_assert!(matches!(settled, Ops::Packed { .. }), "settled operations stay decoded");
+                proptest::prop_assert_eq!(settled.ops(author, lamport).into_owned(), ops.clone());
+                let (count, each) = settled.each(author, lamport);
+                proptest::prop_assert_eq!(count, ops.len());
+                proptest::prop_assert_eq!(each.map(Cow::into_owned).collect::<Vec<_>>(), ops.clone());
+                proptest::prop_assert_eq!(settled.width(), crate::op::total_width(&ops));
+                let body = |ops| ChangeBody { author, seq: 1, lamport, deps: Vec::new(), time: 0, ops };
+                proptest::prop_assert_eq!(body(settled), body(Ops::decoded(ops)));
+            }
         }
     }
 

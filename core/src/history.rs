@@ -14,6 +14,7 @@ use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpIter, Ops, Seal
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
+use crate::pack::Packer;
 use crate::table::{Chunked, Index};
 
 /// The dependencies of a stored change, by index: almost every change has exactly one
@@ -265,8 +266,11 @@ pub(crate) struct History {
     max_counter: u64,
     /// Authors who signed two changes with the same sequence number.
     forked: BTreeSet<MemberId>,
-    /// How many changes, from the first, keep their operations encoded.
+    /// How many changes, from the first, were settled: their operations packed, or
+    /// gathered for the next block.
     settled: usize,
+    /// Packs the settled changes' operations.
+    packer: Packer,
 }
 
 impl History {
@@ -294,14 +298,28 @@ impl History {
     /// once the content and permissions have taken them in (they are decoded again only
     /// for a replay or to be sent).
     pub(crate) fn settle(&mut self) {
-        let mut writer = crate::compact::OpsWriter::default();
         for i in self.settled..self.nodes.len() {
-            if let Some(node) = self.nodes.get_mut(i) {
-                let (author, lamport) = (node.author(), node.lamport);
-                node.ops.settle(author, lamport, &mut writer);
-            }
+            let packed = match self.nodes.get(i) {
+                Some(node) => match &node.ops {
+                    Ops::Decoded(ops) => {
+                        self.packer.add(i as u32, node.author(), node.lamport, ops)
+                    }
+                    Ops::Packed { .. } => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            self.pack(packed);
         }
         self.settled = self.nodes.len();
+    }
+
+    /// Gives changes their operations' packed form.
+    fn pack(&mut self, packed: Vec<(u32, Ops)>) {
+        for (i, ops) in packed {
+            if let Some(node) = self.nodes.get_mut(i as usize) {
+                node.ops = ops;
+            }
+        }
     }
 
     /// Removes every change stored since `mark` was taken.
@@ -350,6 +368,7 @@ impl History {
         self.forked_changes
             .retain(|author, _| forked.contains(author));
         self.settled = self.settled.min(self.nodes.len());
+        self.packer.forget_from(self.nodes.len() as u32);
     }
 
     pub(crate) fn len(&self) -> usize {

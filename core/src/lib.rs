@@ -58,6 +58,7 @@ mod ids;
 mod model;
 mod object;
 mod op;
+mod pack;
 mod query;
 #[doc(hidden)]
 pub mod reference;
