@@ -343,8 +343,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use crate::{
-        EditError, EntryStatus, Field, Identity, NewEntry, NewGroup, ObjectKind, Role, Value,
-        Workspace,
+        EditError, EntryStatus, EventKind, Field, Identity, NewEntry, NewEvent, NewGroup,
+        ObjectKind, Role, Value, Workspace,
     };
 
     /// A creation refused for one of its first values leaves the copy as it was: the
@@ -374,5 +374,17 @@ mod tests {
         assert!(matches!(refused, Err(EditError::Denied(_))), "{refused:?}");
         member.add_entry(glossary, NewEntry::new("Été")).unwrap();
         assert_eq!(member.entries(&glossary).len(), 1);
+    }
+
+    /// An event refused for one of its values is not made at all.
+    #[test]
+    fn an_event_refused_for_a_value_is_not_made() {
+        let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "w");
+        let long = "x".repeat(crate::workspace::MAX_TEXT + 1);
+        let event = NewEvent::new(EventKind::Meeting, "Catalogue").location(long);
+        assert!(matches!(ws.create_event(event), Err(EditError::Invalid(_))));
+        assert!(ws.events().is_empty());
+        ws.commit();
+        assert_eq!(ws.changes().len(), 1, "only the genesis");
     }
 }
