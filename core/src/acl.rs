@@ -5,7 +5,6 @@
 //! and an object shared with no group belongs to every workspace member. Sharing and
 //! unsharing are authority operations, so they are resolved like roles.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::authority::{deny, Authority, Ctx, Undo};
@@ -25,6 +24,29 @@ fn merged_by(field: &Field, merge: Merge) -> Result<(), EditError> {
             merge.describe()
         )))
     }
+}
+
+/// A first value given twice: a single-valued field listed twice, or one value listed
+/// twice for a multi-valued field.
+fn repeated(values: &[(Field, Value)]) -> Option<&(Field, Value)> {
+    fn key((field, value): &(Field, Value)) -> (&Field, Option<&Value>) {
+        let set = field.spec().0 == Merge::Set;
+        (field, set.then_some(value))
+    }
+    // A creation gives a few values: compared pairwise, without allocating.
+    if values.len() <= 16 {
+        let mut earlier = values.iter().enumerate();
+        return earlier.find_map(|(i, v)| {
+            let before = values.get(..i).unwrap_or_default();
+            before.iter().any(|w| key(w) == key(v)).then_some(v)
+        });
+    }
+    let mut sorted: Vec<&(Field, Value)> = values.iter().collect();
+    sorted.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    sorted.windows(2).find_map(|w| match w {
+        [a, b] if key(a) == key(b) => Some(*b),
+        _ => None,
+    })
 }
 
 /// The rights-relevant facts of an object.
@@ -321,17 +343,15 @@ impl Authority {
         ctx: &Ctx<'_>,
         values: &[(Field, Value)],
     ) -> Result<(), EditError> {
+        if let Some((field, value)) = repeated(values) {
+            return Err(EditError::Invalid(match field.spec().0 {
+                Merge::Set => format!("a creation adds {value:?} to {field:?} twice"),
+                _ => format!("a creation gives {field:?} two values"),
+            }));
+        }
         let object = ObjectId::derive(ctx.op);
-        let mut seen = BTreeSet::new();
         for (field, value) in values {
             let merge = field.spec().0;
-            let key = (field, (merge == Merge::Set).then_some(value));
-            if !seen.insert(key) {
-                return Err(EditError::Invalid(match merge {
-                    Merge::Set => format!("a creation adds {value:?} to {field:?} twice"),
-                    _ => format!("a creation gives {field:?} two values"),
-                }));
-            }
             if merge == Merge::Text {
                 return Err(EditError::Invalid(format!(
                     "{field:?} is a text field: its text is inserted, not given at creation"

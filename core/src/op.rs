@@ -281,6 +281,24 @@ impl Op {
         }
     }
 
+    /// A copy of what the permissions take of it: all of it, but for a creation's first
+    /// values, which are content (an [`Op::CreateWith`] becomes its [`Op::Create`]).
+    pub(crate) fn authority_part(&self) -> Op {
+        match self {
+            Op::CreateWith {
+                kind,
+                parent,
+                groups,
+                ..
+            } => Op::Create {
+                kind: *kind,
+                parent: *parent,
+                groups: groups.clone(),
+            },
+            op => op.clone(),
+        }
+    }
+
     /// The text field an insert or delete edits.
     pub(crate) fn text_edited(&self) -> Option<(&ObjectId, &Field)> {
         match self {

@@ -305,7 +305,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         kept.clear();
         let ops = with_ids(author, lamport, node.each_op()).map(|(id, op)| {
             if op.is_authority() {
-                kept.push((id, Op::clone(&op)));
+                kept.push((id, op.authority_part()));
             }
             op
         });

@@ -335,6 +335,11 @@ fn a_creation_is_judged_with_its_first_values() {
     };
     let text = |field: Field, t: &str| (field, Value::Text(t.into()));
     let email = text(Field::Emails, "a@example.org");
+    let emails = |n: usize| -> Vec<(Field, Value)> {
+        (0..n)
+            .map(|i| text(Field::Emails, &format!("{i}@example.org")))
+            .collect()
+    };
     let cases = [
         (entry(EntryStatus::Draft), true),
         // Only the group's leads approve an entry.
@@ -353,6 +358,9 @@ fn a_creation_is_judged_with_its_first_values() {
         ),
         // One value added twice.
         (contact(vec![email.clone(), email.clone()]), false),
+        // Many values, all different; the same with one repeated.
+        (contact(emails(20)), true),
+        (contact([emails(20), emails(1)].concat()), false),
         // A text field: its text is inserted.
         (contact(vec![text(Field::Notes, "n")]), false),
         // Not a contact's field.
