@@ -421,9 +421,8 @@ impl Workspace {
         let millis = self
             .history
             .changes_by(&at.author)
-            .iter()
             .rev()
-            .filter_map(|&i| self.history.node(i))
+            .filter_map(|i| self.history.node(i))
             .find(|n| n.lamport() <= at.counter && at.counter <= n.end_counter())
             .map(|n| n.time)
             .unwrap_or_else(|| self.clock.now_millis());

@@ -609,7 +609,7 @@ fn grow_gently<T>(v: &mut Vec<T>) {
     }
 }
 
-/// The values of an object's known fields of one kind (registers, sets or texts).
+/// The values of an object's known fields of one kind (registers and sets, or texts).
 ///
 /// The fields that have a value are bits of a mask (one per [`KnownField`]), and their
 /// values sit in a slice of exactly their number, in field order: a value takes no room

@@ -253,12 +253,13 @@ pub(crate) struct History {
     deps_kept: Vec<Box<[u32]>>,
     /// The changes of each forked author, in the order stored (those of any other author
     /// are their `by_seq`).
-    forked_changes: BTreeMap<MemberId, Vec<u32>>,
+    forked_changes: BTreeMap<MemberId, Chunked<u32>>,
     /// Every author of a stored change, held once for all their changes.
     authors: crate::crdt::Authors,
     /// By author, the first change stored with each sequence number (1, 2, ...): each
     /// change's previous one is in its past, so these are stored in sequence order.
-    by_seq: BTreeMap<MemberId, Vec<u32>>,
+    /// Chunked: an author's list grows with the history.
+    by_seq: BTreeMap<MemberId, Chunked<u32>>,
     /// The other changes of forked authors, by author and sequence number.
     forks: BTreeMap<(MemberId, u64), Vec<u32>>,
     /// Changes that add a member, by member (to check that authors are known).
@@ -428,28 +429,32 @@ impl History {
 
     /// Whether every change by `member` other than `c` is in the causal past of `c`.
     pub(crate) fn all_in_past(&self, member: &MemberId, c: u32) -> bool {
-        let mine = self.changes_by(member);
+        let mut mine = self.changes_by(member);
         if self.forked.contains(member) {
-            return mine.iter().all(|&x| x == c || self.is_ancestor(x, c));
+            return mine.all(|x| x == c || self.is_ancestor(x, c));
         }
         // Without forks the changes form a chain, stored in sequence order.
-        match mine.iter().rev().find(|&&x| x != c) {
-            Some(&latest) => self.is_ancestor(latest, c),
+        match mine.rev().find(|&x| x != c) {
+            Some(latest) => self.is_ancestor(latest, c),
             None => true,
         }
     }
 
     /// Every change of `author`, in the order stored.
-    pub(crate) fn changes_by(&self, author: &MemberId) -> &[u32] {
-        self.forked_changes
+    pub(crate) fn changes_by(
+        &self,
+        author: &MemberId,
+    ) -> impl DoubleEndedIterator<Item = u32> + '_ {
+        let changes = self
+            .forked_changes
             .get(author)
-            .or_else(|| self.by_seq.get(author))
-            .map_or(&[], Vec::as_slice)
+            .or_else(|| self.by_seq.get(author));
+        changes.into_iter().flat_map(Chunked::iter).copied()
     }
 
     /// The sequence number of `author`'s next change: one more than the highest stored.
     pub(crate) fn next_seq(&self, author: &MemberId) -> u64 {
-        self.by_seq.get(author).map_or(0, Vec::len) as u64 + 1
+        self.by_seq.get(author).map_or(0, Chunked::len) as u64 + 1
     }
 
     /// Whether some change of `author` with sequence number `seq` satisfies `pred`.
@@ -758,10 +763,10 @@ impl History {
                 .or_default()
                 .push(i);
             // Its changes so far are those stored in sequence.
-            let so_far = firsts.as_slice();
+            let so_far = &*firsts;
             self.forked_changes
                 .entry(change.body.author)
-                .or_insert_with(|| so_far.to_vec());
+                .or_insert_with(|| so_far.clone());
         }
         if let Some(all) = self.forked_changes.get_mut(&change.body.author) {
             all.push(i);

@@ -333,7 +333,7 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
 /// The changes of `member` concurrent with `r` (neither in the other's past).
 fn concurrent_changes_of(h: &History, member: &MemberId, r: u32) -> Vec<u32> {
     let forked = h.is_forked(member);
-    let mut mine: Vec<u32> = h.changes_by(member).to_vec();
+    let mut mine: Vec<u32> = h.changes_by(member).collect();
     mine.sort_by_key(|&c| std::cmp::Reverse(h.node(c).map(|n| (n.seq(), n.key()))));
     let mut out = Vec::new();
     for c in mine {

@@ -36,7 +36,7 @@ impl<T> Chunked<T> {
     }
 
     /// Every element, in order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
         self.chunks.iter().flatten()
     }
 
@@ -66,6 +66,10 @@ impl<T> Chunked<T> {
             }
         }
         self.len += 1;
+    }
+
+    pub(crate) fn last(&self) -> Option<&T> {
+        self.chunks.last()?.last()
     }
 
     pub(crate) fn pop(&mut self) -> Option<T> {
