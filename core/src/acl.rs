@@ -435,42 +435,44 @@ impl Authority {
         Ok(())
     }
 
+    /// Applies the creation of an object (its first values are content).
+    fn apply_create(&mut self, ctx: &Ctx<'_>, creation: Creation<'_>) {
+        let Creation {
+            kind,
+            parent,
+            groups,
+            ..
+        } = creation;
+        let id = ObjectId::derive(ctx.op);
+        let before = self.objects.get(&id).cloned().map(Box::new);
+        let exists = before.is_some();
+        self.journal.push(Undo::Object(id, before));
+        // A forked author's second creation of one object keeps the first's.
+        if exists {
+            return;
+        }
+        let mut shares = SmallMap::default();
+        for g in groups {
+            if let Some(tags) = shares.or_default(g) {
+                *tags = vec![ctx.change];
+            }
+        }
+        let place =
+            (parent.is_some() || !groups.is_empty()).then(|| Box::new(Place { parent, shares }));
+        let acl = Acl {
+            kind,
+            creator: self.creators.get(ctx.op.author),
+            place,
+        };
+        self.objects.insert(id, acl);
+    }
+
     /// Applies a creation or a change of sharing.
     pub(crate) fn apply_acl(&mut self, ctx: &Ctx<'_>, op: &Op) {
+        if let Some(creation) = op.creation() {
+            return self.apply_create(ctx, creation);
+        }
         match op {
-            Op::Create { .. } | Op::CreateWith { .. } => {
-                let Some(Creation {
-                    kind,
-                    parent,
-                    groups,
-                    ..
-                }) = op.creation()
-                else {
-                    return;
-                };
-                let id = ObjectId::derive(ctx.op);
-                let before = self.objects.get(&id).cloned().map(Box::new);
-                let exists = before.is_some();
-                self.journal.push(Undo::Object(id, before));
-                // A forked author's second creation of one object keeps the first's.
-                if exists {
-                    return;
-                }
-                let mut shares = SmallMap::default();
-                for g in groups {
-                    if let Some(tags) = shares.or_default(g) {
-                        *tags = vec![ctx.change];
-                    }
-                }
-                let place = (parent.is_some() || !groups.is_empty())
-                    .then(|| Box::new(Place { parent, shares }));
-                let acl = Acl {
-                    kind,
-                    creator: self.creators.get(ctx.op.author),
-                    place,
-                };
-                self.objects.insert(id, acl);
-            }
             Op::Share { object, group } => {
                 self.journal.push(Undo::Object(
                     *object,

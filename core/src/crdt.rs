@@ -593,10 +593,9 @@ impl Slot {
     }
 
     pub(crate) fn contains(&self, value: &Value) -> bool {
-        let value = ValueRef::from(value);
         match self {
-            Slot::Tagged(tagged) => tagged.tags.find_by(|k| k.view().cmp(&value)).is_ok(),
-            _ => self.values().any(|v| v.view() == value),
+            Slot::Tagged(tagged) => tagged.find(value).is_ok(),
+            _ => self.values().any(|v| v.view() == ValueRef::from(value)),
         }
     }
 }

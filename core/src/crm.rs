@@ -318,13 +318,6 @@ impl Workspace {
     /// Creates a contact. Its stage defaults to the pipeline's first.
     pub fn create_contact(&mut self, contact: NewContact) -> Result<ContactId, EditError> {
         crate::workspace::check_name_pub("a contact's name", &contact.display_name)?;
-        for (field, value) in contact.fields.iter().chain(&contact.sets) {
-            if let Value::Text(t) = value {
-                if t.chars().count() > crate::workspace::MAX_TEXT {
-                    return Err(EditError::Invalid(format!("{field:?} is too long")));
-                }
-            }
-        }
         let stage = contact
             .fields
             .iter()
