@@ -146,12 +146,11 @@ impl Workspace {
         delete: usize,
         insert: &str,
     ) -> Result<(), EditError> {
-        // Looked up once for both the checks and, typing, the insert.
-        let typing = self.typing(&object, &field);
+        let author = self.member_id();
         let o = self.model.objects.get_mut(&object);
         let o = o.ok_or_else(|| no_such_object(&object))?;
         check_field(o, &field, Merge::Text)?;
-        let text = o.text_field_edit(&field);
+        let mut text = o.text_field_edit(&field);
         let len = text.as_ref().map_or(0, |t| t.len());
         if pos > len || delete > len - pos {
             return Err(EditError::Invalid(format!(
@@ -167,13 +166,48 @@ impl Workspace {
                 "{field:?} would be longer than {MAX_TEXT_CHARS} characters"
             )));
         }
+        // The open change edited this text last: the edit needs no check, and deleting key
+        // by key or typing on extends its last operation.
+        let open = self
+            .open
+            .as_mut()
+            .filter(|o| o.edited_last(&object, &field));
+        if let (Some(open), Some(text)) = (open, text.as_deref_mut()) {
+            if delete > 0 {
+                open.delete(text, object, &field, pos, delete);
+            }
+            if insert.is_empty() {
+                return Ok(());
+            }
+            // Typing right after the character typed last: straight there.
+            let typing = open.typing(&object, &field, author);
+            if typing.is_some_and(|at| text.type_at_tip(pos, at, insert)) {
+                open.extend_typing(insert);
+                return Ok(());
+            }
+            // Typing on after the text moved, or inserting elsewhere in it.
+            let after = pos.checked_sub(1).and_then(|p| text.id_at(p));
+            let previous = typing.map(|at| OpId {
+                counter: at.counter.wrapping_sub(1),
+                author,
+            });
+            if let Some(at) = typing.filter(|_| after.is_some() && after == previous) {
+                text.insert(after, at, insert);
+                open.extend_typing(insert);
+                return Ok(());
+            }
+            return self
+                .edit(Op::Insert {
+                    object,
+                    field,
+                    after,
+                    text: insert.to_string(),
+                })
+                .map(drop);
+        }
         let (runs, after) = match text.as_deref() {
             Some(text) => (
-                if delete > 0 {
-                    text.runs(pos, delete)
-                } else {
-                    Vec::new()
-                },
+                text.runs(pos, delete),
                 // The character an insert follows (a delete alone needs none).
                 if insert.is_empty() {
                     None
@@ -183,19 +217,6 @@ impl Workspace {
             ),
             None => (Vec::new(), None),
         };
-        // Typing on: the insert follows the last character the open change inserted here.
-        let follows = |at: &OpId| {
-            let previous = OpId {
-                counter: at.counter.wrapping_sub(1),
-                author: at.author,
-            };
-            runs.is_empty() && !insert.is_empty() && after == Some(previous)
-        };
-        if let (Some(at), Some(text)) = (typing.filter(follows), text) {
-            text.insert(after, at, insert);
-            self.extend_typing(insert);
-            return Ok(());
-        }
         if !runs.is_empty() {
             self.edit(Op::Delete {
                 object,
@@ -344,7 +365,7 @@ mod tests {
 
     use crate::{
         EditError, EntryStatus, EventKind, Field, Identity, NewEntry, NewEvent, NewGroup,
-        ObjectKind, Role, Value, Workspace,
+        ObjectKind, Op, Role, Value, Workspace,
     };
 
     /// A creation refused for one of its first values leaves the copy as it was: the
@@ -374,6 +395,48 @@ mod tests {
         assert!(matches!(refused, Err(EditError::Denied(_))), "{refused:?}");
         member.add_entry(glossary, NewEntry::new("Été")).unwrap();
         assert_eq!(member.entries(&glossary).len(), 1);
+    }
+
+    /// Typing key by key makes one insert, backspacing key by key one delete, typing on
+    /// after a jump a new insert; the copy shows what the keys typed.
+    #[test]
+    fn keystrokes_gather_into_one_operation_per_run() {
+        let mut ws = Workspace::create(Identity::from_secret_bytes([1; 32]), "w");
+        let c = ws.create_contact(crate::NewContact::new("Élodie")).unwrap();
+        ws.commit();
+        let notes = |ws: &Workspace| ws.text(&c.into(), &Field::Notes);
+        for (k, ch) in "abcdef".chars().enumerate() {
+            ws.splice_text(c.into(), Field::Notes, k, 0, &ch.to_string())
+                .unwrap();
+        }
+        for k in (4..6).rev() {
+            ws.splice_text(c.into(), Field::Notes, k, 1, "").unwrap();
+        }
+        // Forward deletes at the start join the same delete.
+        ws.splice_text(c.into(), Field::Notes, 0, 1, "").unwrap();
+        ws.splice_text(c.into(), Field::Notes, 0, 1, "").unwrap();
+        assert_eq!(notes(&ws), "cd");
+        for (k, ch) in "xy".chars().enumerate() {
+            ws.splice_text(c.into(), Field::Notes, 1 + k, 0, &ch.to_string())
+                .unwrap();
+        }
+        assert_eq!(notes(&ws), "cxyd");
+        let hash = ws.commit().unwrap();
+        let ops = ws.change(&hash).unwrap().ops;
+        let shapes: Vec<String> = ops
+            .iter()
+            .map(|op| match op {
+                Op::Insert { text, .. } => format!("insert {text}"),
+                Op::Delete { runs, .. } => format!(
+                    "delete {:?}",
+                    runs.iter().map(|(_, n)| *n).collect::<Vec<_>>()
+                ),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(shapes, ["insert abcdef", "delete [2, 2]", "insert xy"]);
+        let fresh = Workspace::load(Identity::from_secret_bytes([2; 32]), &ws.save()).unwrap();
+        assert_eq!(notes(&fresh), "cxyd");
     }
 
     /// An event refused for one of its values is not made at all.

@@ -1004,6 +1004,21 @@ impl Chunk {
     }
 }
 
+/// The character inserted last into a text, while nothing else has changed since: where
+/// it is, so that typing right after it goes straight there.
+#[derive(Clone, Copy, Debug)]
+struct Tip {
+    /// Its chunk and span, which it ends (visible).
+    ci: usize,
+    si: usize,
+    /// The rank after it among its chunk's visible characters, and among the text's.
+    at: usize,
+    pos: usize,
+    /// Its id: the greatest of its author's in the text (the text's `newest` lags behind
+    /// it while typing goes on, and is brought up to date when the tip goes).
+    id: OpId,
+}
+
 /// Text that merges character by character (a replicated growable array).
 ///
 /// Every character has an operation id and is inserted after a given character. Among
@@ -1039,6 +1054,8 @@ pub(crate) struct Text {
     /// The chunk edited last and how many visible characters precede it (typing edits
     /// the same chunk again: its position is found without the tree).
     cursor: Option<(usize, usize)>,
+    /// The character inserted last, while nothing else has changed (see [`Tip`]).
+    tip: Option<Tip>,
     next_key: u32,
     visible: usize,
 }
@@ -1089,11 +1106,24 @@ impl Text {
         })
     }
 
+    /// Forgets the tip (something else changes), bringing `newest` up to date with it.
+    fn drop_tip(&mut self) {
+        if let Some(tip) = self.tip.take() {
+            if let Some(newest) = self.newest.get_mut(&tip.id.author) {
+                *newest = tip.id.counter.max(*newest);
+            }
+        }
+    }
+
     /// Records that chunk `key` holds the ids `first`, ..., `first + len - 1`, except
     /// those of block `known` (already recorded).
     fn register(&mut self, first: OpId, len: u32, key: u32, known: Option<u64>) {
         let last = first.counter.saturating_add(u64::from(len.max(1) - 1));
-        for b in block(first.counter)..=block(last) {
+        let (from, to) = (block(first.counter), block(last));
+        if known == Some(from) && from == to {
+            return;
+        }
+        for b in from..=to {
             if Some(b) != known {
                 self.index.entry((first.author, b)).or_default().insert(key);
             }
@@ -1118,6 +1148,7 @@ impl Text {
 
     /// Rebuilds the chunk positions and the Fenwick tree after chunks moved.
     fn reindex(&mut self) {
+        self.drop_tip();
         self.last = None;
         self.cursor = None;
         let keys = self.next_key as usize;
@@ -1233,6 +1264,7 @@ impl Text {
     /// Inserts `text` after character `after` (or at the start); its characters take the
     /// ids `first`, `first + 1`, ...
     pub(crate) fn insert(&mut self, after: Option<OpId>, first: OpId, text: &str) {
+        self.drop_tip();
         // Where the first character goes: before span `si` of chunk `ci`, or inside it
         // at offset `off`.
         let (mut ci, mut si, mut off) = match after {
@@ -1287,6 +1319,7 @@ impl Text {
         let newest = first.counter.saturating_add(u64::from(n - 1));
         let slot = self.newest.entry(first.author).or_insert(newest);
         *slot = newest.max(*slot);
+        let is_newest = *slot == newest;
         let Some(chunk) = self.chunks.get_mut(ci) else {
             return;
         };
@@ -1323,14 +1356,100 @@ impl Text {
         self.register(first, n, key, known);
         self.last = Some((ci, si));
         self.add_visible(ci, n as isize);
+        if let (true, Some((_, before))) = (is_newest, self.cursor) {
+            self.tip = Some(Tip {
+                ci,
+                si,
+                at: at + n as usize,
+                pos: before + at + n as usize,
+                id: OpId {
+                    counter: newest,
+                    author: first.author,
+                },
+            });
+        }
         if too_big {
             self.split(ci);
         }
     }
 
+    /// Typing: inserts `text`, its characters taking the ids `first`, `first + 1`, ...,
+    /// at visible position `pos` when that is right after the tip and `first` follows the
+    /// tip's id, as [`Self::insert`] after the tip would, without looking anything up.
+    /// Returns whether it did (if not, nothing changed).
+    pub(crate) fn type_at_tip(&mut self, pos: usize, first: OpId, text: &str) -> bool {
+        let Some(tip) = self.tip else {
+            return false;
+        };
+        let follows = tip.pos == pos
+            && tip.id.author == first.author
+            && tip.id.counter.checked_add(1) == Some(first.counter);
+        let Some(n) = text
+            .chars()
+            .count()
+            .try_into()
+            .ok()
+            .filter(|&n: &u32| n > 0 && follows)
+        else {
+            return false;
+        };
+        let Some(last) = first.counter.checked_add(u64::from(n - 1)) else {
+            return false;
+        };
+        // An insert after the tip would skip the character that follows it if that one's id
+        // were greater (inserted concurrently); then the general way is needed.
+        let next = self.chunks.get(tip.ci).and_then(|c| {
+            c.spans
+                .get(tip.si + 1)
+                .or_else(|| self.chunks.get(tip.ci + 1)?.spans.first())
+        });
+        if next.is_some_and(|s| s.id > first) {
+            return false;
+        }
+        let Some(chunk) = self.chunks.get_mut(tip.ci) else {
+            return false;
+        };
+        let Some(span) = chunk.spans.get_mut(tip.si) else {
+            return false;
+        };
+        let Some(len) = span.len.checked_add(n) else {
+            return false;
+        };
+        // The tip ends its span, visible: a hint checked like any other.
+        if span.deleted
+            || span.offset_of(&tip.id) != Some(span.len - 1)
+            || tip.at > chunk.chars.len()
+        {
+            return false;
+        }
+        span.len = len;
+        match (n, text.chars().next()) {
+            (1, Some(ch)) => chunk.chars.insert(tip.at, ch),
+            _ => drop(chunk.chars.splice(tip.at..tip.at, text.chars())),
+        }
+        let (key, too_big) = (chunk.key, chunk.too_big());
+        self.register(first, n, key, Some(block(tip.id.counter)));
+        self.tip = Some(Tip {
+            at: tip.at + n as usize,
+            pos: tip.pos + n as usize,
+            id: OpId {
+                counter: last,
+                author: first.author,
+            },
+            ..tip
+        });
+        self.last = Some((tip.ci, tip.si));
+        self.add_visible(tip.ci, n as isize);
+        if too_big {
+            self.split(tip.ci);
+        }
+        true
+    }
+
     /// Marks deleted the `take` characters from offset `off` of span `si` of chunk `ci`
     /// (all visible), joining the deleted part with deleted neighbours it continues.
     fn delete_in(&mut self, ci: usize, si: usize, off: u32, take: u32) {
+        self.drop_tip();
         let Some(chunk) = self.chunks.get_mut(ci) else {
             return;
         };
@@ -1393,6 +1512,47 @@ impl Text {
         }
     }
 
+    /// Deletes the visible characters in `pos..pos + len` (as many as there are), and
+    /// reports their ids to `deleted` as runs `(first id, length)`, in order, each as long
+    /// as it can be: the runs [`Self::runs`] gives, deleted as [`Self::delete`] would.
+    pub(crate) fn delete_range(
+        &mut self,
+        pos: usize,
+        len: usize,
+        mut deleted: impl FnMut(OpId, u32),
+    ) {
+        let mut run: Option<(OpId, u32)> = None;
+        let mut rest = len;
+        while rest > 0 {
+            let Some((ci, si, off)) = self.visible_at(pos) else {
+                break;
+            };
+            let Some(span) = self.chunks.get(ci).and_then(|c| c.spans.get(si)) else {
+                break;
+            };
+            let take = (span.len - off).min(u32::try_from(rest).unwrap_or(u32::MAX));
+            let id = span.id_at(off);
+            self.delete_in(ci, si, off, take);
+            rest -= take as usize;
+            match &mut run {
+                Some((first, n))
+                    if first.author == id.author
+                        && first.counter.checked_add(u64::from(*n)) == Some(id.counter) =>
+                {
+                    *n = n.saturating_add(take)
+                }
+                _ => {
+                    if let Some((first, n)) = run.replace((id, take)) {
+                        deleted(first, n);
+                    }
+                }
+            }
+        }
+        if let Some((first, n)) = run {
+            deleted(first, n);
+        }
+    }
+
     /// The visible text.
     pub(crate) fn value(&self) -> String {
         self.chars().collect()
@@ -1407,7 +1567,7 @@ impl Text {
     /// The runs of ids of the visible characters in `start..start + len`.
     pub(crate) fn runs(&self, start: usize, len: usize) -> Vec<(OpId, u32)> {
         let mut runs: Vec<(OpId, u32)> = Vec::new();
-        let Some((ci, si, mut off)) = self.visible_at(start) else {
+        let Some((ci, si, mut off)) = self.visible_at(start).filter(|_| len > 0) else {
             return runs;
         };
         let spans = self
@@ -1419,9 +1579,6 @@ impl Text {
             .chain(self.chunks.iter().skip(ci + 1).flat_map(|c| c.spans.iter()));
         let mut rest = len;
         for span in spans.filter(|s| !s.deleted) {
-            if rest == 0 {
-                break;
-            }
             let take = (span.len - off).min(u32::try_from(rest).unwrap_or(u32::MAX));
             let id = span.id_at(off);
             match runs.last_mut() {
@@ -1434,6 +1591,9 @@ impl Text {
                 _ => runs.push((id, take)),
             }
             rest -= take as usize;
+            if rest == 0 {
+                break;
+            }
             off = 0;
         }
         runs
@@ -1520,7 +1680,11 @@ mod tests {
             who: u8,
             len: usize,
         },
-        /// Delete the visible characters `start..start + len` (positions taken modulo).
+        /// Type `len` characters after the last one inserted, by its author, with the ids
+        /// that follow (the way [`Text::type_at_tip`] takes when it can).
+        Type { len: usize },
+        /// Delete the visible characters `start..start + len` (positions taken modulo),
+        /// as a range when `start` is even, else by the runs of their ids.
         Delete { start: usize, len: usize },
         /// Delete the visible character before the last one typed (a backspace).
         Backspace,
@@ -1534,6 +1698,7 @@ mod tests {
         prop_oneof![
             6 => (proptest::option::of(any::<usize>()), 0u8..3, 1usize..300)
                 .prop_map(|(after, who, len)| Edit::Insert { after, who, len }),
+            2 => (1usize..300).prop_map(|len| Edit::Type { len }),
             2 => (any::<usize>(), 1usize..200).prop_map(|(start, len)| Edit::Delete { start, len }),
             1 => Just(Edit::Backspace),
             1 => (any::<usize>(), 0usize..3).prop_map(|(k, extra)| Edit::Again { k, extra }),
@@ -1546,6 +1711,7 @@ mod tests {
         prop_oneof![
             6 => (proptest::option::of(any::<usize>()), 0u8..3, 1usize..4)
                 .prop_map(|(after, who, len)| Edit::Insert { after, who, len }),
+            6 => (1usize..3).prop_map(|len| Edit::Type { len }),
             2 => (any::<usize>(), 1usize..4).prop_map(|(start, len)| Edit::Delete { start, len }),
             3 => Just(Edit::Backspace),
             1 => (any::<usize>(), 0usize..3).prop_map(|(k, extra)| Edit::Again { k, extra }),
@@ -1571,12 +1737,14 @@ mod tests {
 
     /// Replays `edits` on the chunked text and on the plain sequence, checking after each
     /// that they read the same.
-    fn replay(edits: Vec<Edit>) -> Result<(), TestCaseError> {
+    /// Returns how many times typing went straight to the tip.
+    fn replay(edits: Vec<Edit>) -> Result<usize, TestCaseError> {
         let mut text = Text::default();
         let mut plain = Plain::default();
         let mut ids: Vec<OpId> = Vec::new();
         let mut inserts: Vec<(Option<OpId>, OpId, usize)> = Vec::new();
         let mut counter = 1u64;
+        let mut typed_at_tip = 0usize;
         let letters = |len: usize| -> String {
             (0..len)
                 .map(|k| char::from(b'a' + (k % 26) as u8))
@@ -1609,6 +1777,35 @@ mod tests {
                     counter += len as u64 + u64::from(who);
                     Vec::new()
                 }
+                Edit::Type { len } => {
+                    let Some(&last) = ids.last() else {
+                        continue;
+                    };
+                    let first = OpId {
+                        counter,
+                        author: last.author,
+                    };
+                    // Where the keys are typed: after the last character, if visible.
+                    let visible = plain.visible();
+                    let Some(pos) = visible.iter().position(|c| c.id == last).map(|p| p + 1) else {
+                        continue;
+                    };
+                    if text.type_at_tip(pos, first, &letters(len)) {
+                        typed_at_tip += 1;
+                    } else {
+                        text.insert(Some(last), first, &letters(len));
+                    }
+                    plain.insert(Some(last), first, &letters(len));
+                    for k in 0..len as u64 {
+                        ids.push(OpId {
+                            counter: counter + k,
+                            author: first.author,
+                        });
+                    }
+                    inserts.push((Some(last), first, len));
+                    counter += len as u64;
+                    Vec::new()
+                }
                 Edit::Again { k, extra } => {
                     if let Some(&(after, first, len)) = inserts.get(k % inserts.len().max(1)) {
                         text.insert(after, first, &letters(len + extra));
@@ -1621,10 +1818,19 @@ mod tests {
                     if visible.is_empty() {
                         continue;
                     }
-                    let start = start % visible.len();
-                    let runs = text.runs(start, len);
-                    prop_assert_eq!(&runs, &plain_runs(&visible, start, len));
-                    runs
+                    let start_at = start % visible.len();
+                    let expected = plain_runs(&visible, start_at, len);
+                    if start % 2 == 0 {
+                        let mut runs = Vec::new();
+                        text.delete_range(start_at, len, |first, n| runs.push((first, n)));
+                        prop_assert_eq!(&runs, &expected);
+                        plain.delete(&runs);
+                        Vec::new()
+                    } else {
+                        let runs = text.runs(start_at, len);
+                        prop_assert_eq!(&runs, &expected);
+                        runs
+                    }
                 }
                 Edit::Backspace => {
                     let visible = plain.visible();
@@ -1654,7 +1860,7 @@ mod tests {
             }
         }
         prop_assert!(text.ids().eq(plain.0.iter().map(|c| (c.id, c.deleted))));
-        Ok(())
+        Ok(typed_at_tip)
     }
 
     /// Some operations, with an order to apply them in.
@@ -1893,6 +2099,38 @@ mod tests {
                 prop_assert_eq!(matches!(small, Sorted::One(_)), plain.len() == 1);
             }
         }
+    }
+
+    /// Typing goes straight to the tip only right after it, with the id that follows it,
+    /// and not once something else has changed the text.
+    #[test]
+    fn typing_goes_to_the_tip_only_when_it_follows_it() {
+        let a = MemberId::from_bytes([1; 32]);
+        let id = |counter| OpId { counter, author: a };
+        let mut text = Text::default();
+        text.insert(None, id(1), "ab");
+        assert!(!text.type_at_tip(1, id(3), "x"), "not after the tip");
+        assert!(!text.type_at_tip(2, id(4), "x"), "not the id that follows");
+        assert!(!text.type_at_tip(2, id(3), ""), "nothing to type");
+        assert!(text.type_at_tip(2, id(3), "cd"));
+        assert!(text.type_at_tip(4, id(5), "e"));
+        assert_eq!(text.value(), "abcde");
+        assert_eq!(text.runs(0, 5), [(id(1), 5)]);
+        text.delete(&[(id(5), 1)]);
+        assert!(!text.type_at_tip(4, id(6), "f"), "a delete moved the text");
+        // Long enough typing splits chunks; the tip survives in the right place or goes.
+        text.insert(Some(id(4)), id(6), "f");
+        let mut typed = 0;
+        for k in 0..1000u64 {
+            let pos = text.len();
+            if text.type_at_tip(pos, id(7 + k), "g") {
+                typed += 1;
+            } else {
+                text.insert(text.id_at(pos - 1), id(7 + k), "g");
+            }
+        }
+        assert!(typed > 990, "{typed}");
+        assert_eq!(text.value(), format!("abcdf{}", "g".repeat(1000)));
     }
 
     proptest! {

@@ -22,21 +22,24 @@ use crate::ids::MemberId;
 #[derive(Clone)]
 pub struct Identity {
     key: SigningKey,
+    /// The public half, as an id (asked for at every edit).
+    id: MemberId,
 }
 
 impl Identity {
     /// A new identity from the operating system's secure random source.
     pub fn generate() -> Self {
-        Identity {
-            key: SigningKey::generate(&mut rand_core::OsRng),
-        }
+        Self::from_key(SigningKey::generate(&mut rand_core::OsRng))
     }
 
     /// The identity whose secret key is `bytes`.
     pub fn from_secret_bytes(bytes: [u8; 32]) -> Self {
-        Identity {
-            key: SigningKey::from_bytes(&bytes),
-        }
+        Self::from_key(SigningKey::from_bytes(&bytes))
+    }
+
+    fn from_key(key: SigningKey) -> Self {
+        let id = MemberId::from_bytes(key.verifying_key().to_bytes());
+        Identity { key, id }
     }
 
     /// The identity whose secret key is `bytes`, which must be 32 bytes long.
@@ -59,7 +62,7 @@ impl Identity {
 
     /// The member id (public key) of this identity.
     pub fn member_id(&self) -> MemberId {
-        MemberId::from_bytes(self.key.verifying_key().to_bytes())
+        self.id
     }
 
     pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::authority::{Authority, Ctx};
 use crate::change::{Change, ChangeBody};
 use crate::clock::{Clock, SystemClock};
+use crate::crdt::Text;
 use crate::error::{EditError, LoadError};
 use crate::history::History;
 use crate::identity::Identity;
@@ -18,13 +19,89 @@ use crate::resolve::Verdicts;
 
 /// The local edits not yet sealed into a change.
 #[derive(Debug)]
-struct OpenChange {
+pub(crate) struct OpenChange {
     deps: Vec<ChangeHash>,
     lamport: u64,
     /// The counter of the next operation.
     next_counter: u64,
     index: u32,
     ops: Vec<Op>,
+}
+
+impl OpenChange {
+    /// Whether the last operation edits text field `field` of `object`. A further edit of
+    /// that text needs no check: it was allowed a moment ago, and nothing has changed the
+    /// permissions since (text edits change none, and changes from elsewhere are applied
+    /// only after the open change is committed).
+    pub(crate) fn edited_last(&self, object: &ObjectId, field: &Field) -> bool {
+        self.ops
+            .last()
+            .and_then(Op::text_edited)
+            .is_some_and(|(o, f)| o == object && f == field)
+    }
+
+    /// Typing: the id an insert into text field `field` of `object` by `author` takes
+    /// when it can extend the last operation, an insert into that text (when it follows
+    /// that insert's last character, whose id is this one's predecessor). Extending it
+    /// ([`Self::extend_typing`]) makes one operation of a typed run instead of one per
+    /// keystroke, the same characters with the same ids, so merges are unaffected.
+    pub(crate) fn typing(
+        &self,
+        object: &ObjectId,
+        field: &Field,
+        author: MemberId,
+    ) -> Option<OpId> {
+        match self.ops.last()? {
+            Op::Insert {
+                object: o,
+                field: f,
+                text: typed,
+                ..
+            } if o == object && f == field && !typed.is_empty() => Some(OpId {
+                counter: self.next_counter,
+                author,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Adds `text`, just inserted in the content with the id [`Self::typing`] gave, to
+    /// the last operation.
+    pub(crate) fn extend_typing(&mut self, text: &str) {
+        if let Some(Op::Insert { text: typed, .. }) = self.ops.last_mut() {
+            typed.push_str(text);
+            self.next_counter = self.next_counter.saturating_add(text_width(text));
+        }
+    }
+
+    /// Deleting in the text edited last ([`Self::edited_last`]): deletes the visible
+    /// characters `pos..pos + len` of `text`, field `field` of `object`, and records them
+    /// in the last operation when it is a delete (deletes name characters by id, so one
+    /// delete of both is the same edit, and it takes no id of its own), else in a new one.
+    pub(crate) fn delete(
+        &mut self,
+        text: &mut Text,
+        object: ObjectId,
+        field: &Field,
+        pos: usize,
+        len: usize,
+    ) {
+        let joins = matches!(
+            self.ops.last(),
+            Some(Op::Delete { runs, .. }) if runs.len().saturating_add(len) <= MAX_JOINED_RUNS
+        );
+        if !joins {
+            self.ops.push(Op::Delete {
+                object,
+                field: field.clone(),
+                runs: Vec::new(),
+            });
+            self.next_counter = self.next_counter.saturating_add(1);
+        }
+        if let Some(Op::Delete { runs, .. }) = self.ops.last_mut() {
+            text.delete_range(pos, len, |first, n| join_run(runs, first, n));
+        }
+    }
 }
 
 /// The settings of a new group, for [`Workspace::create_group`].
@@ -178,7 +255,7 @@ pub struct Workspace {
     pub(crate) ignored: Verdicts,
     pub(crate) authority: Authority,
     pub(crate) model: Model,
-    open: Option<OpenChange>,
+    pub(crate) open: Option<OpenChange>,
     pub(crate) pending: BTreeMap<ChangeHash, Change>,
 }
 
@@ -365,18 +442,12 @@ impl Workspace {
             op: at,
             past: &|i| i < index,
         };
-        // Typing: a text edit of the text the open change edited last was allowed a moment
-        // ago, and nothing has changed the permissions since (text edits change none, and
-        // changes from elsewhere are applied only after the open change is committed).
-        if !self
-            .open
-            .as_ref()
-            .and_then(|open| open.ops.last())
-            .is_some_and(|last| {
-                op.text_edited()
-                    .is_some_and(|t| last.text_edited() == Some(t))
-            })
-        {
+        // A text edit of the text the open change edited last needs no check.
+        let edited_last = op
+            .text_edited()
+            .zip(self.open.as_ref())
+            .is_some_and(|((object, field), open)| open.edited_last(object, field));
+        if !edited_last {
             let stepped = self.authority.step(&ctx, &op);
             self.authority.journal.clear();
             stepped?;
@@ -389,65 +460,9 @@ impl Workspace {
             index,
             ops: Vec::new(),
         });
-        // Deleting key by key: a delete that follows a delete of the same text joins it
-        // (deletes name characters by id, so one delete of both runs is the same edit).
-        // The joined delete takes no operation id of its own.
-        if let (
-            Some(Op::Delete {
-                object: o,
-                field: f,
-                runs: r,
-            }),
-            Op::Delete {
-                object,
-                field,
-                runs,
-            },
-        ) = (open.ops.last_mut(), &op)
-        {
-            if o == object && f == field && r.len() + runs.len() <= MAX_JOINED_RUNS {
-                for &(first, len) in runs {
-                    join_run(r, first, len);
-                }
-                return Ok(at);
-            }
-        }
         open.next_counter = open.next_counter.saturating_add(op.width());
         open.ops.push(op);
         Ok(at)
-    }
-
-    /// Typing: the id an insert into text field `field` of `object` takes when it can
-    /// extend the open change's last operation, an insert into that text (when it follows
-    /// that insert's last character, whose id is this one's predecessor). Extending it
-    /// ([`Self::extend_typing`]) makes one operation of a typed run instead of one per
-    /// keystroke, the same characters with the same ids, so merges are unaffected; it
-    /// needs no check (the open change edited this text last, see `edit`).
-    pub(crate) fn typing(&self, object: &ObjectId, field: &Field) -> Option<OpId> {
-        let open = self.open.as_ref()?;
-        match open.ops.last()? {
-            Op::Insert {
-                object: o,
-                field: f,
-                text: typed,
-                ..
-            } if o == object && f == field && !typed.is_empty() => Some(OpId {
-                counter: open.next_counter,
-                author: self.member_id(),
-            }),
-            _ => None,
-        }
-    }
-
-    /// Adds `text`, just inserted in the content with the id [`Self::typing`] gave, to
-    /// the open change's last insert.
-    pub(crate) fn extend_typing(&mut self, text: &str) {
-        if let Some(open) = self.open.as_mut() {
-            if let Some(Op::Insert { text: typed, .. }) = open.ops.last_mut() {
-                typed.push_str(text);
-                open.next_counter = open.next_counter.saturating_add(text_width(text));
-            }
-        }
     }
 
     /// Seals the open change: hashes it and adds it to the history. Returns its hash, or

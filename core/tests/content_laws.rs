@@ -124,9 +124,10 @@ proptest! {
     }
 
     /// Law: typing a run one character at a time, with deletions in between, in one open
-    /// change, shows the same text on the typist's copy as on every copy that receives
-    /// the change (consecutive inserts travel as one operation) — and the same merge with
-    /// a concurrent edit as typing it at once would give.
+    /// change, shows what the keys typed (as splicing a string would), and the same text
+    /// on the typist's copy as on every copy that receives the change (consecutive inserts
+    /// travel as one operation, consecutive deletes too) — and the same merge with a
+    /// concurrent edit as typing it at once would give.
     #[test]
     fn typing_key_by_key_reads_the_same_everywhere(
         keys in proptest::collection::vec(
@@ -139,6 +140,7 @@ proptest! {
         exchange(&mut a, &mut b);
         b.splice_text(c, Field::Notes, 0, 0, &other).unwrap();
         let mut cursor = 6;
+        let mut expected: Vec<char> = "début fin".chars().collect();
         for (jump, at, delete, insert) in keys {
             let len = a.text(&c, &Field::Notes).chars().count();
             // Mostly type at the cursor; sometimes jump elsewhere; sometimes delete.
@@ -153,6 +155,8 @@ proptest! {
                 _ => 0,
             };
             a.splice_text(c, Field::Notes, cursor_now, delete, &insert).unwrap();
+            expected.splice(cursor_now..cursor_now + delete, insert.chars());
+            prop_assert_eq!(a.text(&c, &Field::Notes), expected.iter().collect::<String>());
             cursor = cursor_now + insert.chars().count();
         }
         a.commit();
