@@ -707,6 +707,7 @@ impl Authority {
         let mut touched: Vec<(Scope, MemberId)> = Vec::new();
         let mut before: Vec<(Scope, MemberId, Option<u8>, Option<Seniority>)> = Vec::new();
         self.journal.clear();
+        let mut previous = None;
         for (id, op) in with_ids(author, lamport, ops) {
             let ctx = Ctx {
                 author,
@@ -714,7 +715,12 @@ impl Authority {
                 op: id,
                 past,
             };
-            let op = op.borrow();
+            if edits_same_text(previous.as_ref().map(Borrow::borrow), op.borrow()) {
+                // Allowed as the previous one was, and changes nothing here.
+                previous = Some(op);
+                continue;
+            }
+            let op: &Op = (*previous.insert(op)).borrow();
             touched.clear();
             self.touched(author, op, &mut touched);
             for &(scope, member) in &touched {
@@ -767,6 +773,7 @@ impl Authority {
         ops: impl IntoIterator<Item = impl Borrow<Op>>,
         past: &dyn Fn(u32) -> bool,
     ) -> Result<(), EditError> {
+        let mut previous = None;
         for (id, op) in with_ids(author, lamport, ops) {
             let ctx = Ctx {
                 author,
@@ -774,7 +781,10 @@ impl Authority {
                 op: id,
                 past,
             };
-            self.check(&ctx, op.borrow())?;
+            if !edits_same_text(previous.as_ref().map(Borrow::borrow), op.borrow()) {
+                self.check(&ctx, op.borrow())?;
+            }
+            previous = Some(op);
         }
         Ok(())
     }
@@ -851,4 +861,13 @@ pub(crate) fn describe(op: &Op) -> String {
         | Op::Delete { object, field, .. } => format!("edit {field:?} of `{object}`"),
         Op::SetPipeline { .. } => "change the pipeline".into(),
     }
+}
+
+/// Whether `op` edits the text `previous`, the operation before it in the same change,
+/// edited: then it is allowed if that one was (the same member editing the same field of
+/// the same object), and neither changes any rights. A typed run split by deletes is
+/// judged once, not once per operation.
+fn edits_same_text(previous: Option<&Op>, op: &Op) -> bool {
+    op.text_edited()
+        .is_some_and(|edited| previous.and_then(Op::text_edited) == Some(edited))
 }

@@ -74,9 +74,10 @@ fn compact_error(what: &'static str, e: CompactError) -> DecodeError {
     }
 }
 
-/// DEFLATE level: 1 compresses nearly as well as the default on change lists, at a third
-/// of the time.
-const DEFLATE_LEVEL: u8 = 1;
+/// DEFLATE level. Measured on the benchmark workloads' saved lists: level 3 makes them
+/// 11 % (a CRM) to 20 % (a long typed text) smaller than level 1, for about twice the
+/// compression time; level 4 gains 0–4 % more.
+const DEFLATE_LEVEL: u8 = 3;
 
 /// DEFLATE never expands more than about 1032 times; a declared length beyond that is a
 /// lie, refused before any memory is reserved for it.

@@ -407,3 +407,55 @@ fn a_creation_is_judged_with_its_first_values() {
     owner.merge(&member).unwrap();
     assert_eq!(state(&mut owner), state(&mut member));
 }
+
+/// Law: every text edit of a change is judged, even among a run of edits: one of a text
+/// its author may edit does not let the next one edit a text they may not. Judged alike
+/// by the copy that made the change and by the copies it reaches.
+#[test]
+fn each_text_a_change_edits_is_judged() {
+    use cercle::{ChangeStatus, Field, NewEntry, Op};
+    let mut owner = founded();
+    owner.add_member(id(2).member_id(), Role::Member).unwrap();
+    let sense_of = |ws: &mut Workspace, group| {
+        let glossary = ws.create_glossary(group, "g", "fr", "").unwrap();
+        let entry = ws.add_entry(glossary, NewEntry::new("Été")).unwrap();
+        ws.add_sense(entry, "", "").unwrap()
+    };
+    let hub = owner.create_group(NewGroup::new("Convivialité")).unwrap();
+    let open = sense_of(&mut owner, hub);
+    // A group the member is not in: its glossary is not theirs to edit.
+    let board = owner.create_group(NewGroup::new("Conseil")).unwrap();
+    let closed = sense_of(&mut owner, board);
+    owner.commit();
+    let mut member = copy_for(&mut owner, 2);
+    member.join_group(hub).unwrap();
+    member.commit();
+    let insert = |sense: cercle::SenseId, text: &str| Op::Insert {
+        object: sense.into(),
+        field: Field::Definition,
+        after: None,
+        text: text.into(),
+    };
+    let cases = [
+        (vec![insert(open, "a"), insert(open, "b")], true),
+        (vec![insert(open, "a"), insert(closed, "b")], false),
+        (vec![insert(closed, "a"), insert(closed, "b")], false),
+        (
+            vec![insert(open, "a"), insert(closed, "b"), insert(open, "c")],
+            false,
+        ),
+    ];
+    for (ops, valid) in cases {
+        let hash = member.commit_unchecked(ops.clone()).unwrap();
+        let status = member.change_status(&hash).unwrap();
+        assert_eq!(status == ChangeStatus::Valid, valid, "{ops:?}: {status:?}");
+    }
+    assert_eq!(member.text(&open.into(), &Field::Definition).len(), 2);
+    owner.merge(&member).unwrap();
+    assert_eq!(
+        owner.text(&closed.into(), &Field::Definition),
+        member.text(&closed.into(), &Field::Definition)
+    );
+    assert_eq!(owner.text(&closed.into(), &Field::Definition), "");
+    assert_eq!(state(&mut owner), state(&mut member));
+}
