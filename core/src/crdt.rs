@@ -1031,7 +1031,8 @@ struct Tip {
 /// together, in chunks of at most 128 visible characters or 32 spans; an index gives,
 /// for every block of 64 consecutive ids of an author, the chunks holding them, and a
 /// Fenwick tree of the chunks' visible counts finds the chunk of a position. Typing
-/// extends a span, deleting key by key grows a deleted one. Finding a character or a
+/// extends a span, deleting key by key grows a deleted one; the character inserted last
+/// is kept as the tip, so that typing right after it goes there without a search. Finding a character or a
 /// position costs a hash or logarithmic search plus a pass over one chunk's spans, not a
 /// pass over the whole text. Span and chunk boundaries depend on the editing history but
 /// nothing observable does: equality compares the sequences.
