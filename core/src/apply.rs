@@ -480,13 +480,15 @@ impl Workspace {
     }
 
     /// Resolves validity and, on another thread when there is a second core, builds the
-    /// content of every `stored` change (in stored order) onto the current content.
-    fn resolve_while_building(&self, stored: &[u32]) -> (Option<Resolution>, Option<Model>) {
+    /// content of every `stored` change (in stored order) onto the current content; this
+    /// thread packs the stored operations meanwhile (settling the history).
+    fn resolve_while_building(&mut self, stored: &[u32]) -> (Option<Resolution>, Option<Model>) {
         if crate::change::parallelism() < 2 {
             return (resolve::resolve(&self.history), None);
         }
+        let mut packer = self.history.take_packer();
         let (history, base) = (&self.history, &self.model);
-        std::thread::scope(|s| {
+        let (res, model, packed) = std::thread::scope(|s| {
             let builder = std::thread::Builder::new()
                 .spawn_scoped(s, move || {
                     let mut model = base.clone();
@@ -497,8 +499,12 @@ impl Workspace {
                 })
                 .ok();
             let res = resolve::resolve(history);
-            (res, builder.and_then(|b| b.join().ok()))
-        })
+            let packed = history.packed(&mut packer);
+            (res, builder.and_then(|b| b.join().ok()), packed)
+        });
+        self.history.put_packer(packer);
+        self.history.store_packed(packed);
+        (res, model)
     }
 
     /// Resolves validity from the whole history and rebuilds the state.

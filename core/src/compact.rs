@@ -124,22 +124,34 @@ fn unzigzag(v: u64) -> i64 {
 struct Interner<const N: usize> {
     len: usize,
     index: foldhash::HashMap<[u8; N], usize>,
+    /// The id written last and its position (operations name the same object and author
+    /// again and again): found without hashing.
+    last: Option<([u8; N], usize)>,
 }
 
 impl<const N: usize> Interner<N> {
     fn clear(&mut self) {
         self.len = 0;
         self.index.clear();
+        self.last = None;
     }
 
     fn push(&mut self, id: [u8; N]) {
         self.index.insert(id, self.len);
+        self.last = Some((id, self.len));
         self.len += 1;
     }
 
     fn write(&mut self, out: &mut Vec<u8>, id: [u8; N]) {
-        match self.index.get(&id) {
-            Some(&at) => put_varint(out, (self.len - at) as u64),
+        let at = match self.last {
+            Some((last, at)) if last == id => Some(at),
+            _ => self.index.get(&id).copied(),
+        };
+        match at {
+            Some(at) => {
+                put_varint(out, (self.len - at) as u64);
+                self.last = Some((id, at));
+            }
             None => {
                 out.push(0);
                 out.extend_from_slice(&id);
@@ -155,6 +167,25 @@ struct Writer {
     members: Interner<32>,
     objects: Interner<16>,
     groups: Interner<16>,
+    /// Writes the canonical encoding instead (see [`write_canonical`]).
+    canonical: bool,
+}
+
+/// Appends to `out` the canonical encoding of `value` (a change body): exactly the bytes
+/// postcard writes for it, which a change's hash and signature cover, written the way
+/// this module writes (ids whole, not byte by byte). It differs from the compact form in
+/// three places: ids are written in full, an `i8` is its byte, a `char` its UTF-8 string.
+pub(crate) fn write_canonical(value: &impl Serialize, out: &mut Vec<u8>) {
+    let mut w = Writer {
+        out: std::mem::take(out),
+        canonical: true,
+        ..Writer::default()
+    };
+    // Plain data always encodes; an error here would be a bug in this module.
+    if value.serialize(&mut w).is_err() {
+        debug_assert!(false, "a change body did not encode");
+    }
+    *out = w.out;
 }
 
 impl Writer {
@@ -359,6 +390,9 @@ impl ser::Serializer for &mut Writer {
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> WResult {
+        if self.canonical {
+            return self.serialize_u8(v.to_le_bytes()[0]);
+        }
         self.serialize_i64(v.into())
     }
     fn serialize_i16(self, v: i16) -> WResult {
@@ -394,6 +428,9 @@ impl ser::Serializer for &mut Writer {
         Ok(())
     }
     fn serialize_char(self, v: char) -> WResult {
+        if self.canonical {
+            return self.serialize_str(v.encode_utf8(&mut [0; 4]));
+        }
         self.serialize_u64(u64::from(v))
     }
     fn serialize_str(self, v: &str) -> WResult {
@@ -429,18 +466,14 @@ impl ser::Serializer for &mut Writer {
         let Some(table) = Table::of(name) else {
             return value.serialize(self);
         };
-        // The id's bytes are written, read back and replaced by their reference (without
-        // an allocation per id: ids are 16 or 32 bytes).
-        let start = self.out.len();
-        value.serialize(&mut *self)?;
-        let mut raw = [0u8; 32];
-        let written = self.out.get(start..).unwrap_or_default();
-        let raw = raw
-            .get_mut(..written.len())
-            .ok_or(CompactError::Malformed)?;
-        raw.copy_from_slice(written);
-        self.out.truncate(start);
-        self.write_id(table, raw)
+        // The id's bytes are caught on the stack and written whole, or as their reference.
+        let mut id = IdBytes::default();
+        value.serialize(&mut id)?;
+        if self.canonical {
+            self.out.extend_from_slice(id.bytes());
+            return Ok(());
+        }
+        self.write_id(table, id.bytes())
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,
@@ -547,6 +580,101 @@ macro_rules! fields_in_order {
 }
 
 fields_in_order!(SerializeStruct, SerializeStructVariant);
+
+/// The raw bytes of an id (a tuple of at most 32 bytes), caught as it serializes itself.
+#[derive(Default)]
+struct IdBytes {
+    raw: [u8; 32],
+    len: usize,
+}
+
+impl IdBytes {
+    fn bytes(&self) -> &[u8] {
+        self.raw.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// Anything but bytes in a tuple is not an id.
+macro_rules! not_an_id {
+    ($($method:ident($($arg:ty),*) -> $ok:ty;)*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<$ok, CompactError> {
+            Err(CompactError::Malformed)
+        }
+    )*};
+}
+
+impl ser::Serializer for &mut IdBytes {
+    type Ok = ();
+    type Error = CompactError;
+    type SerializeSeq = ser::Impossible<(), CompactError>;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = ser::Impossible<(), CompactError>;
+    type SerializeTupleVariant = ser::Impossible<(), CompactError>;
+    type SerializeMap = ser::Impossible<(), CompactError>;
+    type SerializeStruct = ser::Impossible<(), CompactError>;
+    type SerializeStructVariant = ser::Impossible<(), CompactError>;
+
+    fn serialize_u8(self, v: u8) -> WResult {
+        let slot = self.raw.get_mut(self.len).ok_or(CompactError::Malformed)?;
+        *slot = v;
+        self.len += 1;
+        Ok(())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self, CompactError> {
+        Ok(self)
+    }
+    not_an_id! {
+        serialize_bool(bool) -> ();
+        serialize_i8(i8) -> ();
+        serialize_i16(i16) -> ();
+        serialize_i32(i32) -> ();
+        serialize_i64(i64) -> ();
+        serialize_u16(u16) -> ();
+        serialize_u32(u32) -> ();
+        serialize_u64(u64) -> ();
+        serialize_f32(f32) -> ();
+        serialize_f64(f64) -> ();
+        serialize_char(char) -> ();
+        serialize_str(&str) -> ();
+        serialize_bytes(&[u8]) -> ();
+        serialize_none() -> ();
+        serialize_unit() -> ();
+        serialize_unit_struct(&'static str) -> ();
+        serialize_unit_variant(&'static str, u32, &'static str) -> ();
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> WResult {
+        Err(CompactError::Malformed)
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, _: &T) -> WResult {
+        Err(CompactError::Malformed)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> WResult {
+        Err(CompactError::Malformed)
+    }
+}
+
+impl ser::SerializeTuple for &mut IdBytes {
+    type Ok = ();
+    type Error = CompactError;
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> WResult {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> WResult {
+        Ok(())
+    }
+}
 
 // ----- reading -------------------------------------------------------------------------
 

@@ -888,11 +888,9 @@ struct Span {
 impl Span {
     /// The offset of `id` in the span, if the span holds it.
     fn offset_of(&self, id: &OpId) -> Option<u32> {
-        if id.author != self.id.author {
-            return None;
-        }
+        // The counters first: comparing them is cheaper than comparing authors.
         let k = id.counter.checked_sub(self.id.counter)?;
-        (k < u64::from(self.len)).then_some(k as u32)
+        (k < u64::from(self.len) && id.author == self.id.author).then_some(k as u32)
     }
 
     /// The id of the character at offset `k`.
@@ -949,7 +947,7 @@ fn block(counter: u64) -> u64 {
 }
 
 /// Visible characters per chunk after a split; a chunk splits when it holds twice as many.
-const CHUNK: usize = 128;
+const CHUNK: usize = 256;
 
 /// Spans per chunk after a split; a chunk splits when it holds twice as many.
 const SPANS: usize = 32;
@@ -985,6 +983,31 @@ impl Chunk {
         };
         span.len = k;
         self.spans.insert(si + 1, right);
+    }
+
+    /// Inserts the first `n` characters of `text` before its `at`-th visible character
+    /// (`at` within bounds).
+    fn insert_chars(&mut self, at: usize, text: &str, n: usize) {
+        let mut chars = text.chars().take(n);
+        match (n, chars.next()) {
+            (1, Some(ch)) => self.chars.insert(at, ch),
+            (_, Some(ch)) => {
+                // Appended, then turned into place: one move of what follows `at`.
+                let end = self.chars.len();
+                self.chars.reserve(n);
+                if text.is_ascii() {
+                    // One byte a character: copied without decoding.
+                    self.chars.extend(text.bytes().take(n).map(char::from));
+                } else {
+                    self.chars.push(ch);
+                    self.chars.extend(chars);
+                }
+                if let Some(moved) = self.chars.get_mut(at..) {
+                    moved.rotate_right(moved.len() - (end - at.min(end)));
+                }
+            }
+            (_, None) => {}
+        }
     }
 
     /// Whether the chunk has grown past its bounds.
@@ -1043,14 +1066,15 @@ struct Tip {
 /// same place stay whole, one after the other, never interleaved.
 ///
 /// The sequence (deleted characters included) is kept as spans of characters inserted
-/// together, in chunks of at most 128 visible characters or 32 spans; an index gives,
-/// for every block of 64 consecutive ids of an author, the chunks holding them, and a
-/// Fenwick tree of the chunks' visible counts finds the chunk of a position. Typing
-/// extends a span, deleting key by key grows a deleted one; the character inserted last
-/// is kept as the tip, so that typing right after it goes there without a search. Finding a character or a
-/// position costs a hash or logarithmic search plus a pass over one chunk's spans, not a
-/// pass over the whole text. Span and chunk boundaries depend on the editing history but
-/// nothing observable does: equality compares the sequences.
+/// together, in chunks of 256 visible characters or 32 spans (split past twice as
+/// many); an index gives, for every block of 64 consecutive ids of an author, the chunks
+/// holding them, and a Fenwick tree of the chunks' visible counts finds the chunk of a
+/// position. Typing extends a span, deleting key by key grows a deleted one; the
+/// character inserted last is kept as the tip, so that typing right after it goes there
+/// without a search. Finding a character or a position costs a hash or logarithmic
+/// search plus a pass over one chunk's spans, not a pass over the whole text; splitting a
+/// chunk moves the chunks after it. Span and chunk boundaries depend on the editing
+/// history but nothing observable does: equality compares the sequences.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Text {
     chunks: Vec<Chunk>,
@@ -1058,6 +1082,9 @@ pub(crate) struct Text {
     /// [`block`]); a key may linger after its chunk gave the characters away. Only looked
     /// up, never iterated.
     index: foldhash::HashMap<(MemberId, u64), Sorted<u32>>,
+    /// The entry of `index` recorded last (keys are never taken out of it): recording it
+    /// again is skipped.
+    registered: Option<(MemberId, u64, u32)>,
     /// The greatest counter among each author's characters: greater ids are new.
     newest: foldhash::HashMap<MemberId, u64>,
     /// The position in `chunks` of the chunk with each key.
@@ -1140,8 +1167,10 @@ impl Text {
             return;
         }
         for b in from..=to {
-            if Some(b) != known {
+            let again = self.registered == Some((first.author, b, key));
+            if Some(b) != known && !again {
                 self.index.entry((first.author, b)).or_default().insert(key);
+                self.registered = Some((first.author, b, key));
             }
         }
     }
@@ -1162,25 +1191,40 @@ impl Text {
         }
     }
 
-    /// Rebuilds the chunk positions and the Fenwick tree after chunks moved.
-    fn reindex(&mut self) {
+    /// Brings the chunk positions and the Fenwick tree up to date after the chunks from
+    /// `ci` on changed (split, moved), those before it being as they were: only what
+    /// covers the changed chunks is recomputed.
+    fn reindex_from(&mut self, ci: usize) {
         self.drop_tip();
         self.last = None;
-        self.cursor = None;
+        self.cursor = self.cursor.filter(|&(c, _)| c <= ci);
         let keys = self.next_key as usize;
-        self.position.resize(keys.max(self.position.len()), 0);
-        self.tree.clear();
-        self.tree.resize(self.chunks.len() + 1, 0);
-        for (ci, chunk) in self.chunks.iter().enumerate() {
+        if self.position.len() < keys {
+            self.position.resize(keys, 0);
+        }
+        let n = self.chunks.len();
+        self.tree.resize(n + 1, 0);
+        for (i, chunk) in self.chunks.iter().enumerate().skip(ci) {
             if let Some(p) = self.position.get_mut(chunk.key as usize) {
-                *p = ci as u32;
+                *p = i as u32;
             }
-            if let Some(slot) = self.tree.get_mut(ci + 1) {
-                *slot += chunk.chars.len();
+            if let Some(slot) = self.tree.get_mut(i + 1) {
+                *slot = chunk.chars.len();
             }
         }
-        // In place: each node passes its sum to its parent.
-        for i in 1..self.tree.len() {
+        // Node `i` sums the chunks `i - lowbit(i) .. i` (0-based, end excluded); those
+        // past `ci` are rebuilt, each passing its sum to its parent, starting from the
+        // nodes before them that they cover (the ones summed for what precedes `ci`).
+        let mut k = ci;
+        while k > 0 {
+            let parent = k + (k & k.wrapping_neg());
+            let sum = self.tree.get(k).copied().unwrap_or(0);
+            if let Some(slot) = self.tree.get_mut(parent) {
+                *slot += sum;
+            }
+            k -= k & k.wrapping_neg();
+        }
+        for i in ci + 1..=n {
             let parent = i + (i & i.wrapping_neg());
             let sum = self.tree.get(i).copied().unwrap_or(0);
             if let Some(slot) = self.tree.get_mut(parent) {
@@ -1265,15 +1309,23 @@ impl Text {
                 break;
             };
             let key = self.new_key();
+            // The block a span ends in is often the one the next span starts in.
+            let mut known: Option<(MemberId, u64)> = None;
             for span in &spans {
-                self.register(span.id, span.len, key, None);
+                let same = known.filter(|(author, _)| *author == span.id.author);
+                self.register(span.id, span.len, key, same.map(|(_, b)| b));
+                let last = span
+                    .id
+                    .counter
+                    .saturating_add(u64::from(span.len.max(1) - 1));
+                known = Some((span.id.author, block(last)));
             }
             tails.push(Chunk { key, spans, chars });
         }
         if !tails.is_empty() {
             let at = (ci + 1).min(self.chunks.len());
             self.chunks.splice(at..at, tails.into_iter().rev());
-            self.reindex();
+            self.reindex_from(ci);
         }
     }
 
@@ -1307,28 +1359,36 @@ impl Text {
                 spans: Vec::new(),
                 chars: Vec::new(),
             });
-            self.reindex();
+            self.reindex_from(0);
             (ci, si, off) = (0, 0, 0);
         }
         // The characters not applied yet: a duplicate (from a forked author) ends them.
-        let mut n = 0u32;
         let fresh = self
             .newest
             .get(&first.author)
             .is_none_or(|newest| first.counter > *newest);
-        for _ in text.chars() {
-            let Some(counter) = first.counter.checked_add(u64::from(n)) else {
-                break;
-            };
-            let id = OpId {
-                counter,
-                author: first.author,
-            };
-            if n == u32::MAX || (!fresh && self.locate(id).is_some()) {
-                break;
+        let n = if fresh {
+            // As many as there are ids left after `first`, and at most `u32::MAX`.
+            let room = (u64::MAX - first.counter).saturating_add(1);
+            let count = (text.chars().count() as u64).min(room);
+            u32::try_from(count).unwrap_or(u32::MAX)
+        } else {
+            let mut n = 0u32;
+            for _ in text.chars() {
+                let Some(counter) = first.counter.checked_add(u64::from(n)) else {
+                    break;
+                };
+                let id = OpId {
+                    counter,
+                    author: first.author,
+                };
+                if n == u32::MAX || self.locate(id).is_some() {
+                    break;
+                }
+                n += 1;
             }
-            n += 1;
-        }
+            n
+        };
         if n == 0 {
             return;
         }
@@ -1344,10 +1404,7 @@ impl Text {
             si += 1;
         }
         let at = chunk.chars_before(si).min(chunk.chars.len());
-        match (n, text.chars().next()) {
-            (1, Some(ch)) => chunk.chars.insert(at, ch),
-            _ => drop(chunk.chars.splice(at..at, text.chars().take(n as usize))),
-        }
+        chunk.insert_chars(at, text, n as usize);
         let new = Span {
             id: first,
             len: n,
@@ -1437,10 +1494,7 @@ impl Text {
             return false;
         }
         span.len = len;
-        match (n, text.chars().next()) {
-            (1, Some(ch)) => chunk.chars.insert(tip.at, ch),
-            _ => drop(chunk.chars.splice(tip.at..tip.at, text.chars())),
-        }
+        chunk.insert_chars(tip.at, text, n as usize);
         let (key, too_big) = (chunk.key, chunk.too_big());
         self.register(first, n, key, Some(block(tip.id.counter)));
         self.tip = Some(Tip {
@@ -1688,9 +1742,10 @@ mod tests {
         Delete { start: usize, len: usize },
         /// Delete the visible character before the last one typed (a backspace).
         Backspace,
-        /// Apply again the `k`-th insert (modulo), `extra` characters longer: a forked
-        /// author's duplicate, whose new characters end at the first already applied.
-        Again { k: usize, extra: usize },
+        /// Apply again the `k`-th insert (modulo), `extra` characters longer, its ids
+        /// starting `back` earlier: a forked author's duplicate, whose new characters (if
+        /// any) end at the first already applied.
+        Again { k: usize, extra: usize, back: u64 },
     }
 
     /// Edits of any size, long enough to split chunks by their characters.
@@ -1701,7 +1756,8 @@ mod tests {
             2 => (1usize..300).prop_map(|len| Edit::Type { len }),
             2 => (any::<usize>(), 1usize..200).prop_map(|(start, len)| Edit::Delete { start, len }),
             1 => Just(Edit::Backspace),
-            1 => (any::<usize>(), 0usize..3).prop_map(|(k, extra)| Edit::Again { k, extra }),
+            1 => (any::<usize>(), 0usize..3, 0u64..3)
+                .prop_map(|(k, extra, back)| Edit::Again { k, extra, back }),
         ]
     }
 
@@ -1714,7 +1770,8 @@ mod tests {
             6 => (1usize..3).prop_map(|len| Edit::Type { len }),
             2 => (any::<usize>(), 1usize..4).prop_map(|(start, len)| Edit::Delete { start, len }),
             3 => Just(Edit::Backspace),
-            1 => (any::<usize>(), 0usize..3).prop_map(|(k, extra)| Edit::Again { k, extra }),
+            1 => (any::<usize>(), 0usize..3, 0u64..3)
+                .prop_map(|(k, extra, back)| Edit::Again { k, extra, back }),
         ]
     }
 
@@ -1802,8 +1859,12 @@ mod tests {
                     counter += len as u64;
                     Vec::new()
                 }
-                Edit::Again { k, extra } => {
+                Edit::Again { k, extra, back } => {
                     if let Some(&(after, first, len)) = inserts.get(k % inserts.len().max(1)) {
+                        let first = OpId {
+                            counter: first.counter.saturating_sub(back).max(1),
+                            ..first
+                        };
                         text.insert(after, first, &letters(len + extra));
                         plain.insert(after, first, &letters(len + extra));
                     }

@@ -309,8 +309,39 @@ impl History {
                 },
                 None => Vec::new(),
             };
+            // Each change's decoded operations go as soon as their block is sealed.
             self.pack(packed);
         }
+        self.settled = self.nodes.len();
+    }
+
+    /// The packed forms of the operations of the changes stored since the last settling
+    /// (or of those gathered into a block with them), made with `packer` (this history's,
+    /// taken out so that the history can be read meanwhile): for [`Self::store_packed`].
+    pub(crate) fn packed(&self, packer: &mut Packer) -> Vec<(u32, Ops)> {
+        let mut packed = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate().skip(self.settled) {
+            if let Ops::Decoded(ops) = &node.ops {
+                packed.extend(packer.add(i as u32, node.author(), node.lamport, ops));
+            }
+        }
+        packed
+    }
+
+    /// Puts back the packer taken out for [`Self::packed`].
+    pub(crate) fn put_packer(&mut self, packer: Packer) {
+        self.packer = packer;
+    }
+
+    /// Takes the packer out, for [`Self::packed`] while the history is read elsewhere.
+    pub(crate) fn take_packer(&mut self) -> Packer {
+        std::mem::take(&mut self.packer)
+    }
+
+    /// Gives the changes stored since the last settling the packed forms made for them by
+    /// [`Self::packed`]; they are settled.
+    pub(crate) fn store_packed(&mut self, packed: Vec<(u32, Ops)>) {
+        self.pack(packed);
         self.settled = self.nodes.len();
     }
 
