@@ -1082,9 +1082,6 @@ pub(crate) struct Text {
     /// [`block`]); a key may linger after its chunk gave the characters away. Only looked
     /// up, never iterated.
     index: foldhash::HashMap<(MemberId, u64), Sorted<u32>>,
-    /// The entry of `index` recorded last (keys are never taken out of it): recording it
-    /// again is skipped.
-    registered: Option<(MemberId, u64, u32)>,
     /// The greatest counter among each author's characters: greater ids are new.
     newest: foldhash::HashMap<MemberId, u64>,
     /// The position in `chunks` of the chunk with each key.
@@ -1167,10 +1164,8 @@ impl Text {
             return;
         }
         for b in from..=to {
-            let again = self.registered == Some((first.author, b, key));
-            if Some(b) != known && !again {
+            if Some(b) != known {
                 self.index.entry((first.author, b)).or_default().insert(key);
-                self.registered = Some((first.author, b, key));
             }
         }
     }
