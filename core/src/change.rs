@@ -361,9 +361,10 @@ fn hash_body_bytes(body_bytes: &[u8]) -> ChangeHash {
     ChangeHash::from_bytes(*hasher.finalize().as_bytes())
 }
 
-/// The hash of a change from its body's canonical encoding, written into a buffer this
-/// thread keeps (loading rebuilds and hashes every change: a fresh vector per change,
-/// grown a byte at a time, was a good part of it).
+/// The hash of a change from its body's canonical encoding, written by
+/// [`crate::compact::write_canonical`] (ids whole, where postcard writes them a byte at a
+/// time) into a buffer this thread keeps (loading rebuilds and hashes every change: a
+/// fresh vector per change was a good part of it).
 fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
