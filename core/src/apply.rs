@@ -502,8 +502,7 @@ impl Workspace {
             let packed = history.packed(&mut packer);
             (res, builder.and_then(|b| b.join().ok()), packed)
         });
-        self.history.put_packer(packer);
-        self.history.store_packed(packed);
+        self.history.store_packed(packer, packed);
         (res, model)
     }
 

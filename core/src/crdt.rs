@@ -988,25 +988,23 @@ impl Chunk {
     /// Inserts the first `n` characters of `text` before its `at`-th visible character
     /// (`at` within bounds).
     fn insert_chars(&mut self, at: usize, text: &str, n: usize) {
-        let mut chars = text.chars().take(n);
-        match (n, chars.next()) {
-            (1, Some(ch)) => self.chars.insert(at, ch),
-            (_, Some(ch)) => {
-                // Appended, then turned into place: one move of what follows `at`.
-                let end = self.chars.len();
-                self.chars.reserve(n);
-                if text.is_ascii() {
-                    // One byte a character: copied without decoding.
-                    self.chars.extend(text.bytes().take(n).map(char::from));
-                } else {
-                    self.chars.push(ch);
-                    self.chars.extend(chars);
-                }
-                if let Some(moved) = self.chars.get_mut(at..) {
-                    moved.rotate_right(moved.len() - (end - at.min(end)));
-                }
+        if n == 1 {
+            if let Some(ch) = text.chars().next() {
+                self.chars.insert(at, ch);
             }
-            (_, None) => {}
+            return;
+        }
+        // Appended, then turned into place: one move of what follows `at`.
+        let end = self.chars.len();
+        self.chars.reserve(n);
+        if text.is_ascii() {
+            // One byte a character: copied without decoding.
+            self.chars.extend(text.bytes().take(n).map(char::from));
+        } else {
+            self.chars.extend(text.chars().take(n));
+        }
+        if let Some(moved) = self.chars.get_mut(at..) {
+            moved.rotate_right(moved.len() - (end - at.min(end)));
         }
     }
 

@@ -274,6 +274,15 @@ pub(crate) struct History {
     packer: Packer,
 }
 
+/// Hands stored change `i`'s decoded operations to `packer`; returns the changes whose
+/// operations that sealed into a block, with their packed form.
+fn pack_node(packer: &mut Packer, i: usize, node: &Node) -> Vec<(u32, Ops)> {
+    match &node.ops {
+        Ops::Decoded(ops) => packer.add(i as u32, node.author(), node.lamport, ops),
+        Ops::Packed { .. } => Vec::new(),
+    }
+}
+
 impl History {
     /// Makes room for `additional` more changes.
     pub(crate) fn reserve(&mut self, additional: usize) {
@@ -300,37 +309,14 @@ impl History {
     /// for a replay or to be sent).
     pub(crate) fn settle(&mut self) {
         for i in self.settled..self.nodes.len() {
-            let packed = match self.nodes.get(i) {
-                Some(node) => match &node.ops {
-                    Ops::Decoded(ops) => {
-                        self.packer.add(i as u32, node.author(), node.lamport, ops)
-                    }
-                    Ops::Packed { .. } => Vec::new(),
-                },
-                None => Vec::new(),
-            };
+            let packed = self
+                .nodes
+                .get(i)
+                .map(|node| pack_node(&mut self.packer, i, node));
             // Each change's decoded operations go as soon as their block is sealed.
-            self.pack(packed);
+            self.pack(packed.unwrap_or_default());
         }
         self.settled = self.nodes.len();
-    }
-
-    /// The packed forms of the operations of the changes stored since the last settling
-    /// (or of those gathered into a block with them), made with `packer` (this history's,
-    /// taken out so that the history can be read meanwhile): for [`Self::store_packed`].
-    pub(crate) fn packed(&self, packer: &mut Packer) -> Vec<(u32, Ops)> {
-        let mut packed = Vec::new();
-        for (i, node) in self.nodes.iter().enumerate().skip(self.settled) {
-            if let Ops::Decoded(ops) = &node.ops {
-                packed.extend(packer.add(i as u32, node.author(), node.lamport, ops));
-            }
-        }
-        packed
-    }
-
-    /// Puts back the packer taken out for [`Self::packed`].
-    pub(crate) fn put_packer(&mut self, packer: Packer) {
-        self.packer = packer;
     }
 
     /// Takes the packer out, for [`Self::packed`] while the history is read elsewhere.
@@ -338,9 +324,20 @@ impl History {
         std::mem::take(&mut self.packer)
     }
 
-    /// Gives the changes stored since the last settling the packed forms made for them by
-    /// [`Self::packed`]; they are settled.
-    pub(crate) fn store_packed(&mut self, packed: Vec<(u32, Ops)>) {
+    /// The packed forms of the operations of the changes stored since the last settling
+    /// (or of those gathered into a block with them), made with `packer` (taken out with
+    /// [`Self::take_packer`], so that the history can be read meanwhile).
+    pub(crate) fn packed(&self, packer: &mut Packer) -> Vec<(u32, Ops)> {
+        let unsettled = self.nodes.iter().enumerate().skip(self.settled);
+        unsettled
+            .flat_map(|(i, node)| pack_node(packer, i, node))
+            .collect()
+    }
+
+    /// Gives the changes stored since the last settling the packed forms [`Self::packed`]
+    /// made for them, and puts back the packer it made them with: they are settled.
+    pub(crate) fn store_packed(&mut self, packer: Packer, packed: Vec<(u32, Ops)>) {
+        self.packer = packer;
         self.pack(packed);
         self.settled = self.nodes.len();
     }
