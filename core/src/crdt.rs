@@ -876,29 +876,28 @@ impl<K: Ord, V> SmallMap<K, V> {
     }
 }
 
-/// Consecutive characters inserted together: ids `id`, `id + 1`, ... (one author,
-/// consecutive counters), side by side in the sequence, all visible or all deleted.
+/// Consecutive characters inserted together: ids `counter`, `counter + 1`, ... of one
+/// author (named by its number in the text, see [`Writers`]), side by side in the
+/// sequence, all visible or all deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Span {
-    id: OpId,
+    counter: u64,
     len: u32,
+    author: u32,
     deleted: bool,
 }
 
 impl Span {
-    /// The offset of `id` in the span, if the span holds it.
-    fn offset_of(&self, id: &OpId) -> Option<u32> {
-        // The counters first: comparing them is cheaper than comparing authors.
-        let k = id.counter.checked_sub(self.id.counter)?;
-        (k < u64::from(self.len) && id.author == self.id.author).then_some(k as u32)
+    /// The offset in the span of the character with counter `counter` by author number
+    /// `author`, if the span holds it.
+    fn offset_of(&self, counter: u64, author: u32) -> Option<u32> {
+        let k = counter.checked_sub(self.counter)?;
+        (k < u64::from(self.len) && author == self.author).then_some(k as u32)
     }
 
-    /// The id of the character at offset `k`.
-    fn id_at(&self, k: u32) -> OpId {
-        OpId {
-            counter: self.id.counter.saturating_add(u64::from(k)),
-            author: self.id.author,
-        }
+    /// The counter of the character at offset `k`.
+    fn counter_at(&self, k: u32) -> u64 {
+        self.counter.saturating_add(u64::from(k))
     }
 
     /// How many of its characters are visible.
@@ -914,8 +913,8 @@ impl Span {
     /// follow on, same state).
     fn joined(&self, next: &Span) -> Option<Span> {
         let follows = self.deleted == next.deleted
-            && self.id.author == next.id.author
-            && self.id.counter.checked_add(u64::from(self.len)) == Some(next.id.counter);
+            && self.author == next.author
+            && self.counter.checked_add(u64::from(self.len)) == Some(next.counter);
         if !follows {
             return None;
         }
@@ -938,6 +937,74 @@ fn extend_run(run: Option<&mut (OpId, u32)>, id: OpId, take: u32) -> bool {
             true
         }
         _ => false,
+    }
+}
+
+/// The authors of a text's characters, numbered in the order they first wrote in it
+/// (spans and the index name them by number: 4 bytes, not 32), each with the greatest
+/// counter among its characters (greater ids are new).
+#[derive(Clone, Debug, Default)]
+struct Writers {
+    by_number: Vec<(MemberId, u64)>,
+    /// The numbers, in the order of the authors' ids.
+    sorted: Vec<u32>,
+}
+
+impl Writers {
+    /// Where `author` is or would be in `sorted`.
+    fn search(&self, author: &MemberId) -> Result<usize, usize> {
+        self.sorted.binary_search_by(|&w| {
+            self.by_number
+                .get(w as usize)
+                .map_or(Ordering::Less, |(m, _)| m.cmp(author))
+        })
+    }
+
+    /// The number of `author`, if it wrote in the text.
+    fn find(&self, author: &MemberId) -> Option<u32> {
+        self.search(author)
+            .ok()
+            .and_then(|at| self.sorted.get(at).copied())
+    }
+
+    /// The greatest counter among the characters of `author`, if it wrote in the text.
+    fn newest(&self, author: &MemberId) -> Option<u64> {
+        let w = self.find(author)?;
+        self.by_number.get(w as usize).map(|&(_, newest)| newest)
+    }
+
+    /// Records that `author` wrote characters up to counter `newest`: its number, and
+    /// whether `newest` is its greatest counter.
+    fn note(&mut self, author: MemberId, newest: u64) -> (u32, bool) {
+        match self.search(&author) {
+            Ok(at) => {
+                let w = self.sorted.get(at).copied().unwrap_or(0);
+                match self.by_number.get_mut(w as usize) {
+                    Some((_, greatest)) => {
+                        *greatest = newest.max(*greatest);
+                        (w, *greatest == newest)
+                    }
+                    None => (w, false),
+                }
+            }
+            Err(at) => {
+                let w = u32::try_from(self.by_number.len()).unwrap_or(u32::MAX);
+                self.by_number.push((author, newest));
+                self.sorted.insert(at, w);
+                (w, true)
+            }
+        }
+    }
+
+    /// The id of the character at offset `k` of `span`.
+    fn id(&self, span: &Span, k: u32) -> OpId {
+        OpId {
+            counter: span.counter_at(k),
+            author: self
+                .by_number
+                .get(span.author as usize)
+                .map_or_else(|| MemberId::from_bytes([0; 32]), |&(m, _)| m),
+        }
     }
 }
 
@@ -977,9 +1044,9 @@ impl Chunk {
             return;
         }
         let right = Span {
-            id: span.id_at(k),
+            counter: span.counter_at(k),
             len: span.len - k,
-            deleted: span.deleted,
+            ..*span
         };
         span.len = k;
         self.spans.insert(si + 1, right);
@@ -1050,9 +1117,11 @@ struct Tip {
     /// The rank after it among its chunk's visible characters, and among the text's.
     at: usize,
     pos: usize,
-    /// Its id: the greatest of its author's in the text (the text's `newest` lags behind
-    /// it while typing goes on, and is brought up to date when the tip goes).
+    /// Its id: the greatest of its author's in the text (the author's newest counter in
+    /// `writers` lags behind it while typing goes on, and is brought up to date when the
+    /// tip goes), and its author's number.
     id: OpId,
+    writer: u32,
 }
 
 /// Text that merges character by character (a replicated growable array).
@@ -1079,9 +1148,9 @@ pub(crate) struct Text {
     /// The keys of the chunks holding characters of each block of an author's ids (see
     /// [`block`]); a key may linger after its chunk gave the characters away. Only looked
     /// up, never iterated.
-    index: foldhash::HashMap<(MemberId, u64), Sorted<u32>>,
-    /// The greatest counter among each author's characters: greater ids are new.
-    newest: foldhash::HashMap<MemberId, u64>,
+    index: foldhash::HashMap<(u32, u64), Sorted<u32>>,
+    /// The authors of the characters, by number.
+    writers: Writers,
     /// The position in `chunks` of the chunk with each key.
     position: Vec<u32>,
     /// Fenwick tree (1-based) of the chunks' visible counts.
@@ -1111,10 +1180,11 @@ impl Eq for Text {}
 impl Text {
     /// Every character's id and whether it is deleted, in order.
     fn ids(&self) -> impl Iterator<Item = (OpId, bool)> + '_ {
+        let writers = &self.writers;
         self.chunks
             .iter()
             .flat_map(|c| c.spans.iter())
-            .flat_map(|s| (0..s.len).map(move |k| (s.id_at(k), s.deleted)))
+            .flat_map(move |s| (0..s.len).map(move |k| (writers.id(s, k), s.deleted)))
     }
 
     /// The visible characters, in order.
@@ -1124,15 +1194,24 @@ impl Text {
 
     /// The chunk, span and offset in the span of character `id`.
     fn locate(&self, id: OpId) -> Option<(usize, usize, u32)> {
+        self.locate_by(self.writers.find(&id.author)?, id.counter)
+    }
+
+    /// The chunk, span and offset in the span of the character with counter `counter` by
+    /// author number `author`.
+    fn locate_by(&self, author: u32, counter: u64) -> Option<(usize, usize, u32)> {
         if let Some((ci, si)) = self.last {
             let spans = self.chunks.get(ci).map_or(&[][..], |c| &c.spans);
             for s in [si, si + 1, si.wrapping_sub(1)] {
-                if let Some(k) = spans.get(s).and_then(|span| span.offset_of(&id)) {
+                if let Some(k) = spans
+                    .get(s)
+                    .and_then(|span| span.offset_of(counter, author))
+                {
                     return Some((ci, s, k));
                 }
             }
         }
-        let keys = self.index.get(&(id.author, block(id.counter)))?;
+        let keys = self.index.get(&(author, block(counter)))?;
         keys.as_slice().iter().find_map(|key| {
             let ci = *self.position.get(*key as usize)? as usize;
             self.chunks
@@ -1140,30 +1219,30 @@ impl Text {
                 .spans
                 .iter()
                 .enumerate()
-                .find_map(|(si, span)| span.offset_of(&id).map(|k| (ci, si, k)))
+                .find_map(|(si, span)| span.offset_of(counter, author).map(|k| (ci, si, k)))
         })
     }
 
-    /// Forgets the tip (something else changes), bringing `newest` up to date with it.
+    /// Forgets the tip (something else changes), bringing its author's newest counter up
+    /// to date with it.
     fn drop_tip(&mut self) {
         if let Some(tip) = self.tip.take() {
-            if let Some(newest) = self.newest.get_mut(&tip.id.author) {
-                *newest = tip.id.counter.max(*newest);
-            }
+            self.writers.note(tip.id.author, tip.id.counter);
         }
     }
 
-    /// Records that chunk `key` holds the ids `first`, ..., `first + len - 1`, except
-    /// those of block `known` (already recorded).
-    fn register(&mut self, first: OpId, len: u32, key: u32, known: Option<u64>) {
-        let last = first.counter.saturating_add(u64::from(len.max(1) - 1));
-        let (from, to) = (block(first.counter), block(last));
+    /// Records that chunk `key` holds the characters of author number `author` with the
+    /// counters `first`, ..., `first + len - 1`, except those of block `known` (already
+    /// recorded).
+    fn register(&mut self, author: u32, first: u64, len: u32, key: u32, known: Option<u64>) {
+        let last = first.saturating_add(u64::from(len.max(1) - 1));
+        let (from, to) = (block(first), block(last));
         if known == Some(from) && from == to {
             return;
         }
         for b in from..=to {
             if Some(b) != known {
-                self.index.entry((first.author, b)).or_default().insert(key);
+                self.index.entry((author, b)).or_default().insert(key);
             }
         }
     }
@@ -1303,15 +1382,18 @@ impl Text {
             };
             let key = self.new_key();
             // The block a span ends in is often the one the next span starts in.
-            let mut known: Option<(MemberId, u64)> = None;
+            let mut known: Option<(u32, u64)> = None;
             for span in &spans {
-                let same = known.filter(|(author, _)| *author == span.id.author);
-                self.register(span.id, span.len, key, same.map(|(_, b)| b));
-                let last = span
-                    .id
-                    .counter
-                    .saturating_add(u64::from(span.len.max(1) - 1));
-                known = Some((span.id.author, block(last)));
+                let same = known.filter(|(author, _)| *author == span.author);
+                self.register(
+                    span.author,
+                    span.counter,
+                    span.len,
+                    key,
+                    same.map(|(_, b)| b),
+                );
+                let last = span.counter_at(span.len.max(1) - 1);
+                known = Some((span.author, block(last)));
             }
             tails.push(Chunk { key, spans, chars });
         }
@@ -1339,7 +1421,7 @@ impl Text {
         while let Some(chunk) = self.chunks.get(ci) {
             match chunk.spans.get(si) {
                 Some(span) if off >= span.len => (si, off) = (si + 1, 0),
-                Some(span) if span.id_at(off) > first => (si, off) = (si + 1, 0),
+                Some(span) if self.writers.id(span, off) > first => (si, off) = (si + 1, 0),
                 Some(_) => break,
                 None if ci + 1 < self.chunks.len() => (ci, si, off) = (ci + 1, 0, 0),
                 None => break,
@@ -1357,9 +1439,9 @@ impl Text {
         }
         // The characters not applied yet: a duplicate (from a forked author) ends them.
         let fresh = self
-            .newest
-            .get(&first.author)
-            .is_none_or(|newest| first.counter > *newest);
+            .writers
+            .newest(&first.author)
+            .is_none_or(|newest| first.counter > newest);
         let n = if fresh {
             // As many as there are ids left after `first`, and at most `u32::MAX`.
             let room = (u64::MAX - first.counter).saturating_add(1);
@@ -1386,9 +1468,7 @@ impl Text {
             return;
         }
         let newest = first.counter.saturating_add(u64::from(n - 1));
-        let slot = self.newest.entry(first.author).or_insert(newest);
-        *slot = newest.max(*slot);
-        let is_newest = *slot == newest;
+        let (writer, is_newest) = self.writers.note(first.author, newest);
         let Some(chunk) = self.chunks.get_mut(ci) else {
             return;
         };
@@ -1399,8 +1479,9 @@ impl Text {
         let at = chunk.chars_before(si).min(chunk.chars.len());
         chunk.insert_chars(at, text, n as usize);
         let new = Span {
-            id: first,
+            counter: first.counter,
             len: n,
+            author: writer,
             deleted: false,
         };
         // Typing: the characters continue the span they follow.
@@ -1419,7 +1500,7 @@ impl Text {
             None
         };
         let (key, too_big) = (chunk.key, chunk.too_big());
-        self.register(first, n, key, known);
+        self.register(writer, first.counter, n, key, known);
         self.last = Some((ci, si));
         self.add_visible(ci, n as isize);
         // `add_visible` just set the cursor to this chunk.
@@ -1433,6 +1514,7 @@ impl Text {
                     counter: newest,
                     author: first.author,
                 },
+                writer,
             });
         }
         if too_big {
@@ -1467,7 +1549,7 @@ impl Text {
                 .get(tip.si + 1)
                 .or_else(|| self.chunks.get(tip.ci + 1)?.spans.first())
         });
-        if next.is_some_and(|s| s.id > first) {
+        if next.is_some_and(|s| self.writers.id(s, 0) > first) {
             return false;
         }
         let Some(chunk) = self.chunks.get_mut(tip.ci) else {
@@ -1481,7 +1563,7 @@ impl Text {
         };
         // The tip ends its span, visible: a hint checked like any other.
         if span.deleted
-            || span.offset_of(&tip.id) != Some(span.len - 1)
+            || span.offset_of(tip.id.counter, tip.writer) != Some(span.len - 1)
             || tip.at > chunk.chars.len()
         {
             return false;
@@ -1489,7 +1571,13 @@ impl Text {
         span.len = len;
         chunk.insert_chars(tip.at, text, n as usize);
         let (key, too_big) = (chunk.key, chunk.too_big());
-        self.register(first, n, key, Some(block(tip.id.counter)));
+        self.register(
+            tip.writer,
+            first.counter,
+            n,
+            key,
+            Some(block(tip.id.counter)),
+        );
         self.tip = Some(Tip {
             at: tip.at + n as usize,
             pos: tip.pos + n as usize,
@@ -1545,16 +1633,16 @@ impl Text {
     /// Deletes the characters of the runs `(first id, length)`.
     pub(crate) fn delete(&mut self, runs: &[(OpId, u32)]) {
         for &(first, len) in runs {
+            // An author who wrote nothing here deleted nothing here.
+            let Some(author) = self.writers.find(&first.author) else {
+                continue;
+            };
             let mut k = 0u32;
             while k < len {
                 let Some(counter) = first.counter.checked_add(u64::from(k)) else {
                     break;
                 };
-                let id = OpId {
-                    counter,
-                    author: first.author,
-                };
-                let found = self.locate(id).and_then(|(ci, si, off)| {
+                let found = self.locate_by(author, counter).and_then(|(ci, si, off)| {
                     let span = self.chunks.get(ci)?.spans.get(si).copied()?;
                     Some((ci, si, off, span))
                 });
@@ -1592,7 +1680,7 @@ impl Text {
                 break;
             };
             let take = (span.len - off).min(u32::try_from(rest).unwrap_or(u32::MAX));
-            let id = span.id_at(off);
+            let id = self.writers.id(span, off);
             self.delete_in(ci, si, off, take);
             rest -= take as usize;
             if !extend_run(run.as_mut(), id, take) {
@@ -1614,7 +1702,11 @@ impl Text {
     /// The id of the visible character at `pos` (0-based), if any.
     pub(crate) fn id_at(&self, pos: usize) -> Option<OpId> {
         let (ci, si, off) = self.visible_at(pos)?;
-        self.chunks.get(ci)?.spans.get(si).map(|s| s.id_at(off))
+        self.chunks
+            .get(ci)?
+            .spans
+            .get(si)
+            .map(|s| self.writers.id(s, off))
     }
 
     /// The runs of ids of the visible characters in `start..start + len`.
@@ -1633,7 +1725,7 @@ impl Text {
         let mut rest = len;
         for span in spans.filter(|s| !s.deleted) {
             let take = (span.len - off).min(u32::try_from(rest).unwrap_or(u32::MAX));
-            let id = span.id_at(off);
+            let id = self.writers.id(span, off);
             if !extend_run(runs.last_mut(), id, take) {
                 runs.push((id, take));
             }
