@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::change::{outgoing, Change, Seal};
 use crate::codec;
+use crate::compact;
 use crate::error::ApplyError;
 use crate::history::Stored;
 use crate::ids::ChangeHash;
@@ -47,6 +48,18 @@ pub struct IgnoredChange {
     /// Why it is ignored.
     pub reason: IgnoredReason,
 }
+
+/// The content of a list of changes, built on another thread while the list was decoded,
+/// verified and stored: every change applied in list order, as if all were valid (`None`
+/// if the list did not read).
+type Aside<'a> = Box<dyn FnOnce() -> Option<Model> + 'a>;
+
+/// The smallest compact list whose content is built aside (below, a thread costs more
+/// than it saves).
+const ASIDE_MIN_BYTES: usize = 1 << 16;
+
+/// The fewest bytes per change, on average, of a list whose content is built aside.
+const ASIDE_BYTES_PER_CHANGE: usize = 1 << 10;
 
 /// The changes received but not stored: new ones and those that waited before.
 struct Unstored<'a> {
@@ -124,11 +137,54 @@ impl Workspace {
     ///
     /// The open change is committed first.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<ApplyReport, ApplyError> {
-        let changes = codec::decode_changes(bytes)?
+        let unpacked = codec::unpack_changes(bytes)?;
+        let Some((list, legacy)) = unpacked
+            .compact()
+            .filter(|(list, _)| self.builds_aside(list))
+        else {
+            return self.apply_unpacked(&unpacked, None);
+        };
+        std::thread::scope(|s| {
+            let mut model = self.model.clone();
+            let building = std::thread::Builder::new()
+                .spawn_scoped(s, move || {
+                    compact::replay(list, legacy, |author, at, edit| {
+                        model.apply_edit(author, at, edit);
+                    })
+                    .ok()
+                    .map(|()| model)
+                })
+                .ok();
+            let built = building.map(|b| Box::new(move || b.join().ok().flatten()) as Aside<'_>);
+            self.apply_unpacked(&unpacked, built)
+        })
+    }
+
+    /// Decodes, verifies and applies changes, with their content built `aside` if it was.
+    fn apply_unpacked(
+        &mut self,
+        unpacked: &codec::Unpacked<'_>,
+        aside: Option<Aside<'_>>,
+    ) -> Result<ApplyReport, ApplyError> {
+        let changes = unpacked
+            .decode()?
             .verify()
             .map_err(|(hash, reason)| ApplyError::Rejected { hash, reason })?;
         self.commit();
-        self.apply_changes(changes)
+        self.apply_listed(changes, aside)
+    }
+
+    /// Whether to build the content of a compact list on a second thread while the list is
+    /// decoded and verified: into an empty workspace, with a second core, for a list of
+    /// a few large changes (a long text). Verifying many small changes keeps every core
+    /// busy; verifying a few large ones leaves the second core free.
+    fn builds_aside(&self, list: &[u8]) -> bool {
+        self.history.len() == 0
+            && self.open.is_none()
+            && list.len() >= ASIDE_MIN_BYTES
+            && compact::list_len(list)
+                .is_some_and(|n| n.saturating_mul(ASIDE_BYTES_PER_CHANGE) <= list.len())
+            && crate::change::parallelism() >= 2
     }
 
     /// Merges another in-memory copy into this one (its committed changes).
@@ -168,6 +224,17 @@ impl Workspace {
     pub(crate) fn apply_changes(
         &mut self,
         changes: Vec<Change>,
+    ) -> Result<ApplyReport, ApplyError> {
+        self.apply_listed(changes, None)
+    }
+
+    /// [`apply_changes`](Self::apply_changes), with the content of the whole list built
+    /// aside, in list order, if it was: it is used when every change is stored in that
+    /// order and valid.
+    fn apply_listed(
+        &mut self,
+        changes: Vec<Change>,
+        aside: Option<Aside<'_>>,
     ) -> Result<ApplyReport, ApplyError> {
         let mut report = ApplyReport::default();
         let mark = self.history.mark();
@@ -214,6 +281,14 @@ impl Workspace {
             plan.retain(|h| !held.contains(h));
             plan
         };
+        // Content built aside is exact only if the changes are stored as listed.
+        let as_listed = report.duplicates == 0
+            && plan.len() == incoming.len()
+            && plan
+                .iter()
+                .zip(&incoming)
+                .all(|(h, c)| c.as_ref().is_some_and(|c| c.hash == *h));
+        let aside = aside.filter(|_| as_listed);
         let mut stored: Vec<u32> = Vec::with_capacity(plan.len());
         self.history.reserve(plan.len());
         for hash in plan {
@@ -250,7 +325,7 @@ impl Workspace {
                 missing,
             });
         }
-        self.settle(&stored, &mut report);
+        self.settle(&stored, &mut report, aside);
         self.history.settle();
         Ok(report)
     }
@@ -341,7 +416,7 @@ impl Workspace {
 
     /// Decides the validity of newly stored changes, on the fast path when they extend the
     /// history without concurrent authority changes, by a full resolution otherwise.
-    fn settle(&mut self, stored: &[u32], report: &mut ApplyReport) {
+    fn settle(&mut self, stored: &[u32], report: &mut ApplyReport, aside: Option<Aside<'_>>) {
         let Some(&first) = stored.iter().min() else {
             return;
         };
@@ -358,7 +433,7 @@ impl Workspace {
             None => None,
             Some(from) => {
                 let before = self.ignored.clone();
-                self.resolve_from(from, stored, &before);
+                self.resolve_from(from, stored, &before, aside);
                 Some(before)
             }
         };
@@ -444,12 +519,19 @@ impl Workspace {
     /// any causal order). Otherwise the content is rebuilt from scratch.
     ///
     /// Loading into an empty workspace (`from` is the genesis) builds the content on a
-    /// second core while validity is resolved, assuming every change valid; that content
-    /// is kept only if the resolution ignores none of them (it is then exactly what the
-    /// sequential path builds), and thrown away otherwise.
-    fn resolve_from(&mut self, from: u32, stored: &[u32], before: &Verdicts) {
+    /// second core while validity is resolved (or takes `aside`, built while the changes
+    /// were decoded), assuming every change valid; that content is kept only if the
+    /// resolution ignores none of them (it is then exactly what the sequential path
+    /// builds), and thrown away otherwise.
+    fn resolve_from(
+        &mut self,
+        from: u32,
+        stored: &[u32],
+        before: &Verdicts,
+        aside: Option<Aside<'_>>,
+    ) {
         let (res, speculative) = if from == 0 {
-            self.resolve_while_building(stored)
+            self.resolve_while_building(stored, aside)
         } else {
             (resolve::resolve(&self.history), None)
         };
@@ -480,9 +562,21 @@ impl Workspace {
     }
 
     /// Resolves validity and, on another thread when there is a second core, builds the
-    /// content of every `stored` change (in stored order) onto the current content; this
-    /// thread packs the stored operations meanwhile (settling the history).
-    fn resolve_while_building(&mut self, stored: &[u32]) -> (Option<Resolution>, Option<Model>) {
+    /// content of every `stored` change (in stored order) onto the current content, unless
+    /// it was built `aside` already; this thread packs the stored operations meanwhile
+    /// (settling the history).
+    fn resolve_while_building(
+        &mut self,
+        stored: &[u32],
+        aside: Option<Aside<'_>>,
+    ) -> (Option<Resolution>, Option<Model>) {
+        if let Some(built) = aside {
+            let mut packer = self.history.take_packer();
+            let res = resolve::resolve(&self.history);
+            let packed = self.history.packed(&mut packer);
+            self.history.store_packed(packer, packed);
+            return (res, built());
+        }
         if crate::change::parallelism() < 2 {
             return (resolve::resolve(&self.history), None);
         }

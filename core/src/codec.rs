@@ -199,23 +199,64 @@ pub(crate) fn encode_changes(changes: &[impl ChangeView], identity: &Identity) -
     with_header(CHANGES_MAGIC, &pack_changes(changes, identity))
 }
 
+const SAVED: &str = "saved cercle changes";
+
 pub(crate) fn decode_changes(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
-    const WHAT: &str = "saved cercle changes";
-    match header(CHANGES_MAGIC, WHAT, bytes)? {
+    unpack_changes(bytes)?.decode()
+}
+
+/// A saved workspace or change bundle opened, its changes not yet read.
+pub(crate) enum Unpacked<'a> {
+    /// Version 1: each change's canonical bytes.
+    Raw(Vec<&'a [u8]>),
+    /// Later versions: the compact list, inflated.
+    Compact {
+        /// The format version.
+        version: u8,
+        /// The list's compact form.
+        list: Vec<u8>,
+    },
+}
+
+/// Opens a saved workspace or change bundle: its header, checksum and compression.
+pub(crate) fn unpack_changes(bytes: &[u8]) -> Result<Unpacked<'_>, DecodeError> {
+    match header(CHANGES_MAGIC, SAVED, bytes)? {
         (1, body) => {
             let bundle: BundleV1<'_> = decode_exact("change list", body)?;
-            Ok(Decoded::Raw(bundle.changes))
+            Ok(Unpacked::Raw(bundle.changes))
         }
-        (version, body) => {
-            decode_compact(WHAT, version, &unpack(WHAT, body)?).map(Decoded::Rebuilt)
+        (version, body) => Ok(Unpacked::Compact {
+            version,
+            list: unpack(SAVED, body)?,
+        }),
+    }
+}
+
+impl<'a> Unpacked<'a> {
+    /// Reads the changes.
+    pub(crate) fn decode(&self) -> Result<Decoded<'a>, DecodeError> {
+        match self {
+            Unpacked::Raw(list) => Ok(Decoded::Raw(list.clone())),
+            Unpacked::Compact { version, list } => {
+                decode_compact(SAVED, *version, list).map(Decoded::Rebuilt)
+            }
+        }
+    }
+
+    /// The compact list and whether it is of version 2 (without seal bytes), if the
+    /// changes come as one.
+    pub(crate) fn compact(&self) -> Option<(&[u8], bool)> {
+        match self {
+            Unpacked::Raw(_) => None,
+            Unpacked::Compact { version, list } => Some((list, *version < 3)),
         }
     }
 }
 
 /// The compact list inside a saved workspace of the current version (for fuzzing seeds).
 pub(crate) fn compact_body(bytes: &[u8]) -> Option<Vec<u8>> {
-    match header(CHANGES_MAGIC, "saved cercle changes", bytes).ok()? {
-        (FORMAT_VERSION, body) => unpack("saved cercle changes", body).ok(),
+    match header(CHANGES_MAGIC, SAVED, bytes).ok()? {
+        (FORMAT_VERSION, body) => unpack(SAVED, body).ok(),
         _ => None,
     }
 }

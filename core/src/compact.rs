@@ -40,7 +40,8 @@ use serde::Deserialize;
 
 use crate::change::{ChangeBody, ChangeView, Received, Seal, Unchecked};
 use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId};
-use crate::op::{with_ids, Op};
+use crate::object::Field;
+use crate::op::{text_width, with_ids, Op};
 
 const SIGNATURE_LEN: usize = 64;
 
@@ -175,18 +176,42 @@ struct Writer {
 /// postcard writes for it, which a change's hash and signature cover, written the way
 /// this module writes (ids whole, not byte by byte). It differs from the compact form in
 /// three places: ids are written in full, an `i8` is its byte, a `char` its UTF-8 string.
-pub(crate) fn write_canonical(value: &impl Serialize, out: &mut Vec<u8>) {
+pub(crate) fn write_canonical(body: &ChangeBody, out: &mut Vec<u8>) {
     let mut w = Writer {
         out: std::mem::take(out),
         canonical: true,
         ..Writer::default()
     };
+    // The fields in the order the struct declares them; the operations one by one, text
+    // edits without serde (see `Writer::write_op`).
+    let ChangeBody {
+        author,
+        seq,
+        lamport,
+        deps,
+        time,
+        ops,
+    } = body;
+    let written = (|| {
+        author.serialize(&mut w)?;
+        seq.serialize(&mut w)?;
+        lamport.serialize(&mut w)?;
+        deps.serialize(&mut w)?;
+        time.serialize(&mut w)?;
+        put_varint(&mut w.out, ops.len() as u64);
+        ops.iter().try_for_each(|op| w.write_op(op))
+    })();
     // Plain data always encodes; an error here would be a bug in this module.
-    if value.serialize(&mut w).is_err() {
+    if written.is_err() {
         debug_assert!(false, "a change body did not encode");
     }
     *out = w.out;
 }
+
+/// The variant indices of the text edits in [`Op`] (its serde encoding names variants by
+/// their index), which both encodings write and read without serde.
+const INSERT: u64 = 19;
+const DELETE: u64 = 20;
 
 impl Writer {
     fn write_id(&mut self, table: Table, raw: &[u8]) -> Result<(), CompactError> {
@@ -205,6 +230,64 @@ impl Writer {
         Ok(())
     }
 
+    /// Writes an id: whole in the canonical encoding, else by reference to its table.
+    fn put_id(&mut self, table: Table, raw: &[u8]) -> WResult {
+        if self.canonical {
+            self.out.extend_from_slice(raw);
+            return Ok(());
+        }
+        self.write_id(table, raw)
+    }
+
+    fn put_op_id(&mut self, id: &OpId) -> WResult {
+        put_varint(&mut self.out, id.counter);
+        self.put_id(Table::Members, id.author.as_bytes())
+    }
+
+    /// Writes one operation. Text edits, most of the operations of a long text, are
+    /// written here field by field, exactly as serde writes them through this writer
+    /// (a law checks it against postcard); the others go through serde.
+    fn write_op(&mut self, op: &Op) -> WResult {
+        match op {
+            Op::Insert {
+                object,
+                field,
+                after,
+                text,
+            } => {
+                put_varint(&mut self.out, INSERT);
+                self.put_id(Table::Objects, object.as_bytes())?;
+                field.serialize(&mut *self)?;
+                match after {
+                    None => self.out.push(0),
+                    Some(id) => {
+                        self.out.push(1);
+                        self.put_op_id(id)?;
+                    }
+                }
+                put_varint(&mut self.out, text.len() as u64);
+                self.out.extend_from_slice(text.as_bytes());
+                Ok(())
+            }
+            Op::Delete {
+                object,
+                field,
+                runs,
+            } => {
+                put_varint(&mut self.out, DELETE);
+                self.put_id(Table::Objects, object.as_bytes())?;
+                field.serialize(&mut *self)?;
+                put_varint(&mut self.out, runs.len() as u64);
+                for (id, len) in runs {
+                    self.put_op_id(id)?;
+                    put_varint(&mut self.out, u64::from(*len));
+                }
+                Ok(())
+            }
+            _ => op.serialize(self),
+        }
+    }
+
     /// Writes the `count` operations of a change by `author` from counter `lamport`:
     /// their number, then each one, the ids they create joining the tables as the reader
     /// will add them.
@@ -219,7 +302,7 @@ impl Writer {
         for (id, op) in with_ids(author, lamport, ops) {
             let op = op.borrow();
             // Plain data always encodes; an error here would be a bug in this module.
-            if op.serialize(&mut *self).is_err() {
+            if self.write_op(op).is_err() {
                 debug_assert!(false, "an operation did not encode");
             }
             match created(op, id) {
@@ -469,11 +552,7 @@ impl ser::Serializer for &mut Writer {
         // The id's bytes are caught on the stack and written whole, or as their reference.
         let mut id = IdBytes::default();
         value.serialize(&mut id)?;
-        if self.canonical {
-            self.out.extend_from_slice(id.bytes());
-            return Ok(());
-        }
-        self.write_id(table, id.bytes())
+        self.put_id(table, id.bytes())
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,
@@ -764,23 +843,151 @@ impl<'de> Reader<'de> {
         T::try_from(self.signed()?).map_err(|_| CompactError::Malformed)
     }
 
+    fn op_id(&mut self) -> RResult<OpId> {
+        let counter = self.varint()?;
+        let author = MemberId::from_bytes(read_ref(&mut self.members, &mut self.input)?);
+        Ok(OpId { counter, author })
+    }
+
+    /// Reads a text edit field by field, as serde reads it through this reader (the
+    /// counterpart of `Writer::write_op`), its text borrowed; `None`, with nothing read,
+    /// for any other operation.
+    fn text_edit(&mut self) -> RResult<Option<Edit<'de>>> {
+        let start = self.input;
+        let variant = self.varint()?;
+        if variant != INSERT && variant != DELETE {
+            self.input = start;
+            return Ok(None);
+        }
+        let object = ObjectId::from_bytes(read_ref(&mut self.objects, &mut self.input)?);
+        let field = Field::deserialize(&mut *self)?;
+        if variant == INSERT {
+            let after = match self.byte()? {
+                0 => None,
+                1 => Some(self.op_id()?),
+                _ => return Err(CompactError::Malformed),
+            };
+            let n = self.len()?;
+            let text = std::str::from_utf8(self.take(n)?).map_err(|_| CompactError::Malformed)?;
+            return Ok(Some(Edit::Insert {
+                object,
+                field,
+                after,
+                text,
+            }));
+        }
+        let n = self.len()?;
+        let mut runs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let id = self.op_id()?;
+            runs.push((id, self.unsigned()?));
+        }
+        Ok(Some(Edit::Delete {
+            object,
+            field,
+            runs,
+        }))
+    }
+
     /// Reads the operation with id `id`, the id it creates joining the tables as the
     /// writer added it, and moves `id` past it.
+    fn edit(&mut self, id: &mut OpId) -> RResult<Edit<'de>> {
+        let edit = match self.text_edit()? {
+            Some(edit) => edit,
+            None => {
+                let op = Op::deserialize(&mut *self)?;
+                match created(&op, *id) {
+                    Some(Created::Object(raw)) => self.objects.push(raw),
+                    Some(Created::Group(raw)) => self.groups.push(raw),
+                    None => {}
+                }
+                Edit::Other(op)
+            }
+        };
+        id.counter = id.counter.saturating_add(edit.width());
+        Ok(edit)
+    }
+
+    /// [`Reader::edit`], as an operation.
     fn op(&mut self, id: &mut OpId) -> RResult<Op> {
-        let op = Op::deserialize(&mut *self)?;
-        match created(&op, *id) {
-            Some(Created::Object(raw)) => self.objects.push(raw),
-            Some(Created::Group(raw)) => self.groups.push(raw),
-            None => {}
-        }
-        id.counter = id.counter.saturating_add(op.width());
-        Ok(op)
+        self.edit(id).map(Edit::into_op)
     }
 }
 
-/// Reads a compact list of changes: each one rebuilt to its canonical bytes and hashed,
-/// its signature not yet checked. `legacy`: a version 2 list, without seal bytes.
-pub(crate) fn decode(bytes: &[u8], legacy: bool) -> Result<Vec<Unchecked>, CompactError> {
+/// An operation as a list is read: a text edit borrows its text from the list.
+pub(crate) enum Edit<'a> {
+    /// [`Op::Insert`].
+    Insert {
+        object: ObjectId,
+        field: Field,
+        after: Option<OpId>,
+        text: &'a str,
+    },
+    /// [`Op::Delete`].
+    Delete {
+        object: ObjectId,
+        field: Field,
+        runs: Vec<(OpId, u32)>,
+    },
+    /// Any other operation.
+    Other(Op),
+}
+
+impl Edit<'_> {
+    /// The operation's width (see [`Op::width`]).
+    fn width(&self) -> u64 {
+        match self {
+            Edit::Insert { text, .. } => text_width(text),
+            Edit::Delete { .. } => 1,
+            Edit::Other(op) => op.width(),
+        }
+    }
+
+    fn into_op(self) -> Op {
+        match self {
+            Edit::Insert {
+                object,
+                field,
+                after,
+                text,
+            } => Op::Insert {
+                object,
+                field,
+                after,
+                text: text.to_owned(),
+            },
+            Edit::Delete {
+                object,
+                field,
+                runs,
+            } => Op::Delete {
+                object,
+                field,
+                runs,
+            },
+            Edit::Other(op) => op,
+        }
+    }
+}
+
+/// What reading a compact list does with the changes it reads.
+trait ListSink {
+    /// What it keeps of a change's operations.
+    type Ops;
+    /// Room for the `count` changes the list holds.
+    fn reserve(&mut self, count: usize);
+    /// The hash of the change read `back` changes before the next one (a dependency), if
+    /// there is one.
+    fn earlier(&self, back: usize) -> Option<ChangeHash>;
+    /// Reads the `n` operations of a change, the first with id `id`.
+    fn ops(&mut self, r: &mut Reader<'_>, n: usize, id: OpId) -> RResult<Self::Ops>;
+    /// The next change.
+    fn take(&mut self, body: ChangeBody<Self::Ops>, received: Received);
+}
+
+/// Reads a compact list of changes into `sink`. `legacy`: a version 2 list, without seal
+/// bytes.
+fn read_list(bytes: &[u8], legacy: bool, sink: &mut impl ListSink) -> Result<(), CompactError> {
     let mut r = Reader {
         input: bytes,
         members: Vec::new(),
@@ -788,10 +995,10 @@ pub(crate) fn decode(bytes: &[u8], legacy: bool) -> Result<Vec<Unchecked>, Compa
         groups: Vec::new(),
     };
     let count = r.len()?;
-    let mut out: Vec<Unchecked> = Vec::with_capacity(count);
+    sink.reserve(count);
     let mut last_seq: HashMap<MemberId, u64> = HashMap::new();
     let (mut lamport, mut time) = (0u64, 0i64);
-    for at in 0..count {
+    for _ in 0..count {
         let author = MemberId::from_bytes(read_ref(&mut r.members, &mut r.input)?);
         let seq_before = last_seq.get(&author).copied().unwrap_or(0);
         let seq = seq_before.wrapping_add(r.signed()? as u64);
@@ -809,22 +1016,17 @@ pub(crate) fn decode(bytes: &[u8], legacy: bool) -> Result<Vec<Unchecked>, Compa
             } else {
                 usize::try_from(back)
                     .ok()
-                    .and_then(|back| at.checked_sub(back))
-                    .and_then(|p| out.get(p))
-                    .map(Unchecked::hash)
+                    .and_then(|back| sink.earlier(back))
                     .ok_or(CompactError::Malformed)?
             };
             deps.push(dep);
         }
         let n = r.len()?;
-        let mut ops = Vec::with_capacity(n);
-        let mut id = OpId {
+        let id = OpId {
             counter: lamport,
             author,
         };
-        for _ in 0..n {
-            ops.push(r.op(&mut id)?);
-        }
+        let ops = sink.ops(&mut r, n, id)?;
         let seal = if legacy { LEGACY } else { r.byte()? };
         let mut signature = || -> Result<[u8; SIGNATURE_LEN], CompactError> {
             r.take(SIGNATURE_LEN)?
@@ -845,12 +1047,95 @@ pub(crate) fn decode(bytes: &[u8], legacy: bool) -> Result<Vec<Unchecked>, Compa
             time,
             ops,
         };
-        out.push(Unchecked::rebuild(body, received));
+        sink.take(body, received);
     }
     if !r.input.is_empty() {
         return Err(CompactError::Malformed);
     }
+    Ok(())
+}
+
+/// Decoding keeps every change, rebuilt to its canonical bytes and hashed.
+impl ListSink for Vec<Unchecked> {
+    type Ops = Vec<Op>;
+
+    fn reserve(&mut self, count: usize) {
+        Vec::reserve(self, count);
+    }
+
+    fn earlier(&self, back: usize) -> Option<ChangeHash> {
+        self.len()
+            .checked_sub(back)
+            .and_then(|at| self.get(at))
+            .map(Unchecked::hash)
+    }
+
+    fn ops(&mut self, r: &mut Reader<'_>, n: usize, mut id: OpId) -> RResult<Vec<Op>> {
+        let mut ops = Vec::with_capacity(n);
+        for _ in 0..n {
+            ops.push(r.op(&mut id)?);
+        }
+        Ok(ops)
+    }
+
+    fn take(&mut self, body: ChangeBody, received: Received) {
+        self.push(Unchecked::rebuild(body, received));
+    }
+}
+
+/// Reads a compact list of changes: each one rebuilt to its canonical bytes and hashed,
+/// its signature not yet checked. `legacy`: a version 2 list, without seal bytes.
+pub(crate) fn decode(bytes: &[u8], legacy: bool) -> Result<Vec<Unchecked>, CompactError> {
+    let mut out = Vec::new();
+    read_list(bytes, legacy, &mut out)?;
     Ok(out)
+}
+
+/// A replay hands on each operation as it is read and keeps nothing.
+struct Replay<F> {
+    read: usize,
+    each: F,
+}
+
+impl<F: FnMut(MemberId, OpId, Edit<'_>)> ListSink for Replay<F> {
+    type Ops = ();
+
+    fn reserve(&mut self, _: usize) {}
+
+    /// Dependencies are not kept: a reference only has to name an earlier change.
+    fn earlier(&self, back: usize) -> Option<ChangeHash> {
+        (back <= self.read).then(|| ChangeHash::from_bytes([0; 32]))
+    }
+
+    fn ops(&mut self, r: &mut Reader<'_>, n: usize, mut id: OpId) -> RResult<()> {
+        for _ in 0..n {
+            let at = id;
+            let edit = r.edit(&mut id)?;
+            (self.each)(at.author, at, edit);
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, _: ChangeBody<()>, _: Received) {
+        self.read += 1;
+    }
+}
+
+/// The number of changes a compact list says it holds.
+pub(crate) fn list_len(bytes: &[u8]) -> Option<usize> {
+    usize::try_from(take_varint(&mut &bytes[..]).ok()?).ok()
+}
+
+/// Reads a compact list the way [`decode`] does, without hashing or keeping anything:
+/// each operation goes to `each` with its author and id, in list order. The content of a
+/// list can thus be built while another thread decodes and verifies it; what `each` was
+/// given is trusted only once [`decode`] and the checks accept the list.
+pub(crate) fn replay(
+    bytes: &[u8],
+    legacy: bool,
+    each: impl FnMut(MemberId, OpId, Edit<'_>),
+) -> Result<(), CompactError> {
+    read_list(bytes, legacy, &mut Replay { read: 0, each })
 }
 
 type RResult<T> = Result<T, CompactError>;

@@ -4,6 +4,7 @@
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
+use crate::compact::Edit;
 use crate::crdt::{
     value_of, value_or_default, Authors, Custom, Fields, Known, Slot, Stamp, Text, Val,
 };
@@ -324,14 +325,27 @@ impl Model {
                 object,
                 field,
                 runs,
-            } => {
-                if let Some(o) = self.objects.get_mut(object) {
-                    if let Some(text) = o.text_field_mut(field) {
-                        text.delete(runs);
-                    }
-                }
-            }
+            } => self.delete_text(object, field, runs),
             _ => {}
+        }
+    }
+
+    /// Applies an operation as a list is read ([`crate::compact::replay`]): the same as
+    /// [`Model::apply_op`], a text edit's text borrowed from the list.
+    pub(crate) fn apply_edit(&mut self, author: MemberId, at: OpId, edit: Edit<'_>) {
+        match edit {
+            Edit::Insert {
+                object,
+                field,
+                after,
+                text,
+            } => self.insert_text(&object, &field, after, at, text),
+            Edit::Delete {
+                object,
+                field,
+                runs,
+            } => self.delete_text(&object, &field, &runs),
+            Edit::Other(op) => self.apply_op(author, at, &op),
         }
     }
 
@@ -394,6 +408,17 @@ impl Model {
             if let Err(i) = siblings.binary_search(&(at, id)) {
                 siblings.insert(i, (at, id));
             }
+        }
+    }
+
+    /// Deletes the runs of characters `runs` of a text field.
+    fn delete_text(&mut self, object: &ObjectId, field: &Field, runs: &[(OpId, u32)]) {
+        if let Some(text) = self
+            .objects
+            .get_mut(object)
+            .and_then(|o| o.text_field_mut(field))
+        {
+            text.delete(runs);
         }
     }
 

@@ -408,3 +408,93 @@ fn workspace_is_send_and_sync() {
     check::<cercle::SyncState>();
     check::<cercle::ApplyError>();
 }
+
+/// Writes a long text into the notes of `contact`, in commits of a few thousand edits
+/// (typing runs at pseudo-random places, deletions), as one copy would over a day; returns
+/// the text written.
+fn write_a_long_text(ws: &mut cercle::Workspace, contact: cercle::ObjectId) -> String {
+    let mut seed = 7u64;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n.max(1)
+    };
+    for _ in 0..12 {
+        for _ in 0..400 {
+            let len = ws.text(&contact, &Field::Notes).chars().count();
+            let pos = next(len + 1);
+            if next(5) == 0 && len > 0 {
+                let del = (1 + next(12)).min(len - pos.min(len));
+                ws.splice_text(contact, Field::Notes, pos.min(len), del, "")
+                    .unwrap();
+            } else {
+                // Typed one key at a time, as an editor sends it.
+                for (k, ch) in "convivialité, "
+                    .chars()
+                    .cycle()
+                    .take(12 + next(40))
+                    .enumerate()
+                {
+                    ws.splice_text(contact, Field::Notes, pos + k, 0, &ch.to_string())
+                        .unwrap();
+                }
+            }
+        }
+        ws.commit();
+    }
+    ws.text(&contact, &Field::Notes)
+}
+
+/// A long text loads exactly as it was saved: its content is built on a second core while
+/// the changes are verified, and the result is the one the copy that wrote it has.
+#[test]
+fn a_long_text_loads_as_it_was_saved() {
+    let mut owner = founded();
+    let contact = owner
+        .create_contact(NewContact::new("Dictionnaire"))
+        .unwrap()
+        .into();
+    let written = write_a_long_text(&mut owner, contact);
+    assert!(written.len() > 100_000, "{} bytes", written.len());
+    let saved = owner.save();
+    let mut loaded = cercle::Workspace::load_with_clock(id(1), &saved, clock()).unwrap();
+    assert_eq!(loaded.text(&contact, &Field::Notes), written);
+    assert_eq!(state(&mut loaded), state(&mut owner));
+    assert_eq!(loaded.save(), saved);
+    // Editing goes on from the loaded copy as from the original.
+    for ws in [&mut owner, &mut loaded] {
+        ws.splice_text(contact, Field::Notes, 10, 5, "·").unwrap();
+    }
+    assert_eq!(
+        loaded.text(&contact, &Field::Notes),
+        owner.text(&contact, &Field::Notes)
+    );
+}
+
+/// A long text written by a member removed meanwhile is ignored when the workspace
+/// loads: the content built while loading, which assumed every change valid, is not
+/// kept.
+#[test]
+fn a_long_text_of_a_removed_member_loads_ignored() {
+    let mut owner = founded();
+    owner.add_member(id(2).member_id(), Role::Member).unwrap();
+    let contact = owner
+        .create_contact(NewContact::new("Dictionnaire"))
+        .unwrap()
+        .into();
+    owner
+        .splice_text(contact, Field::Notes, 0, 0, "kept")
+        .unwrap();
+    let mut bob = copy_for(&mut owner, 2);
+    owner.remove_member(id(2).member_id()).unwrap();
+    owner.commit();
+    let written = write_a_long_text(&mut bob, contact);
+    assert!(written.len() > 100_000);
+    owner.merge(&bob).unwrap();
+    assert_eq!(owner.text(&contact, &Field::Notes), "kept");
+    let saved = owner.save();
+    let mut loaded = cercle::Workspace::load_with_clock(id(1), &saved, clock()).unwrap();
+    assert_eq!(loaded.text(&contact, &Field::Notes), "kept");
+    assert_eq!(state(&mut loaded), state(&mut owner));
+}
