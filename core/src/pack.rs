@@ -83,7 +83,7 @@ impl Inflated {
             }
             None => {
                 let len = ends.last().map_or(0, |&e| usize::from(e));
-                let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(data, len).ok()?;
+                let bytes = crate::codec::inflate(data, len)?;
                 self.0.truncate(INFLATED - 1);
                 self.0.insert(0, (weak, bytes));
             }
