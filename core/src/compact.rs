@@ -785,7 +785,15 @@ fn read_ref<const N: usize>(
         .ok_or(CompactError::Malformed)
 }
 
+#[inline]
 pub(crate) fn take_varint(input: &mut &[u8]) -> Result<u64, CompactError> {
+    // Most varints are a single byte.
+    if let Some((&byte, rest)) = input.split_first() {
+        if byte < 0x80 {
+            *input = rest;
+            return Ok(u64::from(byte));
+        }
+    }
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
         let (&byte, rest) = input.split_first().ok_or(CompactError::Truncated)?;

@@ -996,6 +996,13 @@ impl Writers {
         }
     }
 
+    /// Raises the greatest counter of author number `w` to `newest`, if it is greater.
+    fn raise(&mut self, w: u32, newest: u64) {
+        if let Some((_, greatest)) = self.by_number.get_mut(w as usize) {
+            *greatest = newest.max(*greatest);
+        }
+    }
+
     /// The id of the character at offset `k` of `span`.
     fn id(&self, span: &Span, k: u32) -> OpId {
         OpId {
@@ -1227,7 +1234,7 @@ impl Text {
     /// to date with it.
     fn drop_tip(&mut self) {
         if let Some(tip) = self.tip.take() {
-            self.writers.note(tip.id.author, tip.id.counter);
+            self.writers.raise(tip.writer, tip.id.counter);
         }
     }
 
@@ -1445,7 +1452,7 @@ impl Text {
         let n = if fresh {
             // As many as there are ids left after `first`, and at most `u32::MAX`.
             let room = (u64::MAX - first.counter).saturating_add(1);
-            let count = (text.chars().count() as u64).min(room);
+            let count = (crate::op::char_count(text) as u64).min(room);
             u32::try_from(count).unwrap_or(u32::MAX)
         } else {
             let mut n = 0u32;
@@ -1536,7 +1543,10 @@ impl Text {
         if !follows {
             return false;
         }
-        let Some(n) = u32::try_from(text.chars().count()).ok().filter(|&n| n > 0) else {
+        let Some(n) = u32::try_from(crate::op::char_count(text))
+            .ok()
+            .filter(|&n| n > 0)
+        else {
             return false;
         };
         let Some(last) = first.counter.checked_add(u64::from(n - 1)) else {

@@ -329,13 +329,17 @@ pub(crate) struct Creation<'a> {
 
 /// How many operation ids inserting `text` uses: one per character (at least one).
 pub(crate) fn text_width(text: &str) -> u64 {
+    (char_count(text) as u64).max(1)
+}
+
+/// How many characters `text` holds.
+pub(crate) fn char_count(text: &str) -> usize {
     // Most text is ASCII, checked a word at a time.
-    let chars = if text.is_ascii() {
+    if text.is_ascii() {
         text.len()
     } else {
         text.chars().count()
-    };
-    (chars as u64).max(1)
+    }
 }
 
 /// The operations of a change with their ids: consecutive from the change's counter, each
