@@ -900,25 +900,32 @@ impl<'de> Reader<'de> {
     /// Reads the operation with id `id`, the id it creates joining the tables as the
     /// writer added it, and moves `id` past it.
     fn edit(&mut self, id: &mut OpId) -> RResult<Edit<'de>> {
-        let edit = match self.text_edit()? {
-            Some(edit) => edit,
-            None => {
-                let op = Op::deserialize(&mut *self)?;
-                match created(&op, *id) {
-                    Some(Created::Object(raw)) => self.objects.push(raw),
-                    Some(Created::Group(raw)) => self.groups.push(raw),
-                    None => {}
-                }
-                Edit::Other(op)
-            }
-        };
-        id.counter = id.counter.saturating_add(edit.width());
-        Ok(edit)
+        if let Some(edit) = self.text_edit()? {
+            id.counter = id.counter.saturating_add(edit.width());
+            return Ok(edit);
+        }
+        self.other_op(id).map(Edit::Other)
     }
 
     /// [`Reader::edit`], as an operation.
     fn op(&mut self, id: &mut OpId) -> RResult<Op> {
-        self.edit(id).map(Edit::into_op)
+        if let Some(edit) = self.text_edit()? {
+            id.counter = id.counter.saturating_add(edit.width());
+            return Ok(edit.into_op());
+        }
+        self.other_op(id)
+    }
+
+    /// Reads an operation other than a text edit, as [`Reader::edit`] does.
+    fn other_op(&mut self, id: &mut OpId) -> RResult<Op> {
+        let op = Op::deserialize(&mut *self)?;
+        match created(&op, *id) {
+            Some(Created::Object(raw)) => self.objects.push(raw),
+            Some(Created::Group(raw)) => self.groups.push(raw),
+            None => {}
+        }
+        id.counter = id.counter.saturating_add(op.width());
+        Ok(op)
     }
 }
 
