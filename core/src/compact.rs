@@ -244,6 +244,13 @@ impl Writer {
         self.put_id(Table::Members, id.author.as_bytes())
     }
 
+    /// Writes what a text edit starts with: its variant, object and field.
+    fn put_edit_head(&mut self, variant: u64, object: &ObjectId, field: &Field) -> WResult {
+        put_varint(&mut self.out, variant);
+        self.put_id(Table::Objects, object.as_bytes())?;
+        field.serialize(&mut *self)
+    }
+
     /// Writes one operation. Text edits, most of the operations of a long text, are
     /// written here field by field, exactly as serde writes them through this writer
     /// (a law checks it against postcard); the others go through serde.
@@ -255,9 +262,7 @@ impl Writer {
                 after,
                 text,
             } => {
-                put_varint(&mut self.out, INSERT);
-                self.put_id(Table::Objects, object.as_bytes())?;
-                field.serialize(&mut *self)?;
+                self.put_edit_head(INSERT, object, field)?;
                 match after {
                     None => self.out.push(0),
                     Some(id) => {
@@ -274,9 +279,7 @@ impl Writer {
                 field,
                 runs,
             } => {
-                put_varint(&mut self.out, DELETE);
-                self.put_id(Table::Objects, object.as_bytes())?;
-                field.serialize(&mut *self)?;
+                self.put_edit_head(DELETE, object, field)?;
                 put_varint(&mut self.out, runs.len() as u64);
                 for (id, len) in runs {
                     self.put_op_id(id)?;
