@@ -148,8 +148,8 @@ impl Workspace {
             let mut model = self.model.clone();
             let building = std::thread::Builder::new()
                 .spawn_scoped(s, move || {
-                    compact::replay(list, legacy, |author, at, edit| {
-                        model.apply_edit(author, at, edit);
+                    compact::replay(list, legacy, |at, edit| {
+                        model.apply_edit(at.author, at, edit);
                     })
                     .ok()
                     .map(|()| model)
@@ -570,31 +570,27 @@ impl Workspace {
         stored: &[u32],
         aside: Option<Aside<'_>>,
     ) -> (Option<Resolution>, Option<Model>) {
-        if let Some(built) = aside {
-            let mut packer = self.history.take_packer();
-            let res = resolve::resolve(&self.history);
-            let packed = self.history.packed(&mut packer);
-            self.history.store_packed(packer, packed);
-            return (res, built());
-        }
-        if crate::change::parallelism() < 2 {
+        if aside.is_none() && crate::change::parallelism() < 2 {
             return (resolve::resolve(&self.history), None);
         }
         let mut packer = self.history.take_packer();
         let (history, base) = (&self.history, &self.model);
         let (res, model, packed) = std::thread::scope(|s| {
-            let builder = std::thread::Builder::new()
-                .spawn_scoped(s, move || {
-                    let mut model = base.clone();
-                    for n in stored.iter().filter_map(|&c| history.node(c)) {
-                        model.apply(n.author(), n.lamport(), n.each_op());
-                    }
-                    model
-                })
-                .ok();
+            let building = aside.or_else(|| {
+                let builder = std::thread::Builder::new()
+                    .spawn_scoped(s, move || {
+                        let mut model = base.clone();
+                        for n in stored.iter().filter_map(|&c| history.node(c)) {
+                            model.apply(n.author(), n.lamport(), n.each_op());
+                        }
+                        model
+                    })
+                    .ok()?;
+                Some(Box::new(move || builder.join().ok()) as Aside<'_>)
+            });
             let res = resolve::resolve(history);
             let packed = history.packed(&mut packer);
-            (res, builder.and_then(|b| b.join().ok()), packed)
+            (res, building.and_then(|built| built()), packed)
         });
         self.history.store_packed(packer, packed);
         (res, model)

@@ -147,6 +147,12 @@ pub(crate) fn inflate(data: &[u8], len: usize) -> Option<Vec<u8>> {
     exact.then_some(out)
 }
 
+/// Whether a compact list of format `version` has no seal bytes (version 2: every change
+/// is a legacy one followed by its signature).
+fn without_seals(version: u8) -> bool {
+    version < 3
+}
+
 /// Reads a compact change list (see [`crate::compact`]) of format `version`, naming
 /// `what` in errors.
 pub(crate) fn decode_compact(
@@ -154,7 +160,7 @@ pub(crate) fn decode_compact(
     version: u8,
     bytes: &[u8],
 ) -> Result<Vec<Unchecked>, DecodeError> {
-    compact::decode(bytes, version < 3).map_err(|e| compact_error(what, e))
+    compact::decode(bytes, without_seals(version)).map_err(|e| compact_error(what, e))
 }
 
 /// The packed compact form of changes in a causal order, as they leave the copy of
@@ -251,15 +257,18 @@ impl<'a> Unpacked<'a> {
     pub(crate) fn compact(&self) -> Option<(&[u8], bool)> {
         match self {
             Unpacked::Raw(_) => None,
-            Unpacked::Compact { version, list } => Some((list, *version < 3)),
+            Unpacked::Compact { version, list } => Some((list, without_seals(*version))),
         }
     }
 }
 
 /// The compact list inside a saved workspace of the current version (for fuzzing seeds).
 pub(crate) fn compact_body(bytes: &[u8]) -> Option<Vec<u8>> {
-    match header(CHANGES_MAGIC, SAVED, bytes).ok()? {
-        (FORMAT_VERSION, body) => unpack(SAVED, body).ok(),
+    match unpack_changes(bytes).ok()? {
+        Unpacked::Compact {
+            version: FORMAT_VERSION,
+            list,
+        } => Some(list),
         _ => None,
     }
 }

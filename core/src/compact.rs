@@ -1115,7 +1115,7 @@ struct Replay<F> {
     each: F,
 }
 
-impl<F: FnMut(MemberId, OpId, Edit<'_>)> ListSink for Replay<F> {
+impl<F: FnMut(OpId, Edit<'_>)> ListSink for Replay<F> {
     type Ops = ();
 
     fn reserve(&mut self, _: usize) {}
@@ -1129,7 +1129,7 @@ impl<F: FnMut(MemberId, OpId, Edit<'_>)> ListSink for Replay<F> {
         for _ in 0..n {
             let at = id;
             let edit = r.edit(&mut id)?;
-            (self.each)(at.author, at, edit);
+            (self.each)(at, edit);
         }
         Ok(())
     }
@@ -1145,13 +1145,13 @@ pub(crate) fn list_len(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Reads a compact list the way [`decode`] does, without hashing or keeping anything:
-/// each operation goes to `each` with its author and id, in list order. The content of a
+/// each operation goes to `each` with its id, in list order. The content of a
 /// list can thus be built while another thread decodes and verifies it; what `each` was
 /// given is trusted only once [`decode`] and the checks accept the list.
 pub(crate) fn replay(
     bytes: &[u8],
     legacy: bool,
-    each: impl FnMut(MemberId, OpId, Edit<'_>),
+    each: impl FnMut(OpId, Edit<'_>),
 ) -> Result<(), CompactError> {
     read_list(bytes, legacy, &mut Replay { read: 0, each })
 }

@@ -976,24 +976,18 @@ impl Writers {
     /// Records that `author` wrote characters up to counter `newest`: its number, and
     /// whether `newest` is its greatest counter.
     fn note(&mut self, author: MemberId, newest: u64) -> (u32, bool) {
-        match self.search(&author) {
-            Ok(at) => {
-                let w = self.sorted.get(at).copied().unwrap_or(0);
-                match self.by_number.get_mut(w as usize) {
-                    Some((_, greatest)) => {
-                        *greatest = newest.max(*greatest);
-                        (w, *greatest == newest)
-                    }
-                    None => (w, false),
-                }
-            }
+        let w = match self.search(&author) {
+            Ok(at) => self.sorted.get(at).copied().unwrap_or(0),
             Err(at) => {
                 let w = u32::try_from(self.by_number.len()).unwrap_or(u32::MAX);
                 self.by_number.push((author, newest));
                 self.sorted.insert(at, w);
-                (w, true)
+                w
             }
-        }
+        };
+        self.raise(w, newest);
+        let greatest = self.by_number.get(w as usize).map(|&(_, g)| g);
+        (w, greatest == Some(newest))
     }
 
     /// Raises the greatest counter of author number `w` to `newest`, if it is greater.
