@@ -12,7 +12,7 @@ use crate::compact;
 use crate::error::ApplyError;
 use crate::history::Stored;
 use crate::ids::ChangeHash;
-use crate::model::Model;
+use crate::model::{Building, Model};
 use crate::resolve::{self, IgnoredReason, Resolution, Verdicts};
 use crate::workspace::Workspace;
 
@@ -145,14 +145,14 @@ impl Workspace {
             return self.apply_unpacked(&unpacked, None);
         };
         std::thread::scope(|s| {
-            let mut model = self.model.clone();
+            let mut content = Building::new(self.model.clone());
             let building = std::thread::Builder::new()
                 .spawn_scoped(s, move || {
                     compact::replay(list, legacy, |at, edit| {
-                        model.apply_edit(at.author, at, edit);
+                        content.apply(at.author, at, edit);
                     })
                     .ok()
-                    .map(|()| model)
+                    .map(|()| content.finish())
                 })
                 .ok();
             let built = building.map(|b| Box::new(move || b.join().ok().flatten()) as Aside<'_>);
@@ -570,27 +570,33 @@ impl Workspace {
         stored: &[u32],
         aside: Option<Aside<'_>>,
     ) -> (Option<Resolution>, Option<Model>) {
-        if aside.is_none() && crate::change::parallelism() < 2 {
+        if let Some(built) = aside {
+            // Content built aside does not read the history: the history is settled
+            // before the content is waited for.
+            let res = resolve::resolve(&self.history);
+            let mut packer = self.history.take_packer();
+            let packed = self.history.packed(&mut packer);
+            self.history.store_packed(packer, packed);
+            return (res, built());
+        }
+        if crate::change::parallelism() < 2 {
             return (resolve::resolve(&self.history), None);
         }
         let mut packer = self.history.take_packer();
         let (history, base) = (&self.history, &self.model);
         let (res, model, packed) = std::thread::scope(|s| {
-            let building = aside.or_else(|| {
-                let builder = std::thread::Builder::new()
-                    .spawn_scoped(s, move || {
-                        let mut model = base.clone();
-                        for n in stored.iter().filter_map(|&c| history.node(c)) {
-                            model.apply(n.author(), n.lamport(), n.each_op());
-                        }
-                        model
-                    })
-                    .ok()?;
-                Some(Box::new(move || builder.join().ok()) as Aside<'_>)
-            });
+            let builder = std::thread::Builder::new()
+                .spawn_scoped(s, move || {
+                    let mut model = base.clone();
+                    for n in stored.iter().filter_map(|&c| history.node(c)) {
+                        model.apply(n.author(), n.lamport(), n.each_op());
+                    }
+                    model
+                })
+                .ok();
             let res = resolve::resolve(history);
             let packed = history.packed(&mut packer);
-            (res, building.and_then(|built| built()), packed)
+            (res, builder.and_then(|b| b.join().ok()), packed)
         });
         self.history.store_packed(packer, packed);
         (res, model)

@@ -988,8 +988,8 @@ impl Edit<'_> {
     }
 }
 
-/// What reading a compact list does with the changes it reads.
-trait ListSink {
+/// What reading a compact list (of lifetime `'de`) does with the changes it reads.
+trait ListSink<'de> {
     /// What it keeps of a change's operations.
     type Ops;
     /// Room for the `count` changes the list holds.
@@ -998,14 +998,18 @@ trait ListSink {
     /// there is one.
     fn earlier(&self, back: usize) -> Option<ChangeHash>;
     /// Reads the `n` operations of a change, the first with id `id`.
-    fn ops(&mut self, r: &mut Reader<'_>, n: usize, id: OpId) -> RResult<Self::Ops>;
+    fn ops(&mut self, r: &mut Reader<'de>, n: usize, id: OpId) -> RResult<Self::Ops>;
     /// The next change.
     fn take(&mut self, body: ChangeBody<Self::Ops>, received: Received);
 }
 
 /// Reads a compact list of changes into `sink`. `legacy`: a version 2 list, without seal
 /// bytes.
-fn read_list(bytes: &[u8], legacy: bool, sink: &mut impl ListSink) -> Result<(), CompactError> {
+fn read_list<'de>(
+    bytes: &'de [u8],
+    legacy: bool,
+    sink: &mut impl ListSink<'de>,
+) -> Result<(), CompactError> {
     let mut r = Reader {
         input: bytes,
         members: Vec::new(),
@@ -1074,7 +1078,7 @@ fn read_list(bytes: &[u8], legacy: bool, sink: &mut impl ListSink) -> Result<(),
 }
 
 /// Decoding keeps every change, rebuilt to its canonical bytes and hashed.
-impl ListSink for Vec<Unchecked> {
+impl ListSink<'_> for Vec<Unchecked> {
     type Ops = Vec<Op>;
 
     fn reserve(&mut self, count: usize) {
@@ -1115,7 +1119,7 @@ struct Replay<F> {
     each: F,
 }
 
-impl<F: FnMut(OpId, Edit<'_>)> ListSink for Replay<F> {
+impl<'de, F: FnMut(OpId, Edit<'de>)> ListSink<'de> for Replay<F> {
     type Ops = ();
 
     fn reserve(&mut self, _: usize) {}
@@ -1125,7 +1129,7 @@ impl<F: FnMut(OpId, Edit<'_>)> ListSink for Replay<F> {
         (back <= self.read).then(|| ChangeHash::from_bytes([0; 32]))
     }
 
-    fn ops(&mut self, r: &mut Reader<'_>, n: usize, mut id: OpId) -> RResult<()> {
+    fn ops(&mut self, r: &mut Reader<'de>, n: usize, mut id: OpId) -> RResult<()> {
         for _ in 0..n {
             let at = id;
             let edit = r.edit(&mut id)?;
@@ -1145,13 +1149,14 @@ pub(crate) fn list_len(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Reads a compact list the way [`decode`] does, without hashing or keeping anything:
-/// each operation goes to `each` with its id, in list order. The content of a
-/// list can thus be built while another thread decodes and verifies it; what `each` was
-/// given is trusted only once [`decode`] and the checks accept the list.
-pub(crate) fn replay(
-    bytes: &[u8],
+/// each operation goes to `each` with its id, in list order, a text edit's text borrowed
+/// from the list. The content of a list can thus be built while another thread decodes
+/// and verifies it; what `each` was given is trusted only once [`decode`] and the checks
+/// accept the list.
+pub(crate) fn replay<'a>(
+    bytes: &'a [u8],
     legacy: bool,
-    each: impl FnMut(OpId, Edit<'_>),
+    each: impl FnMut(OpId, Edit<'a>),
 ) -> Result<(), CompactError> {
     read_list(bytes, legacy, &mut Replay { read: 0, each })
 }

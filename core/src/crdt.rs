@@ -6,6 +6,10 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+mod bulk;
+
+pub(crate) use bulk::TextLog;
+
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{
     Attendee, ContactKind, EntryStatus, EventKind, EventStatus, Field, Instant, KnownField, Value,
@@ -1141,8 +1145,10 @@ struct Tip {
 /// character inserted last is kept as the tip, so that typing right after it goes there
 /// without a search. Finding a character or a position costs a hash or logarithmic
 /// search plus a pass over one chunk's spans, not a pass over the whole text; splitting a
-/// chunk moves the chunks after it. Span and chunk boundaries depend on the editing
-/// history but nothing observable does: equality compares the sequences.
+/// chunk moves the chunks after it. A text can also be built at once from the whole log
+/// of its edits ([`TextLog`]), as a loaded list builds its texts. Span and chunk
+/// boundaries depend on the editing history but nothing observable does: equality
+/// compares the sequences.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Text {
     chunks: Vec<Chunk>,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::compact::Edit;
 use crate::crdt::{
-    value_of, value_or_default, Authors, Custom, Fields, Known, Slot, Stamp, Text, Val,
+    value_of, value_or_default, Authors, Custom, Fields, Known, Slot, Stamp, Text, TextLog, Val,
 };
 use crate::ids::{MemberId, ObjectId, OpId};
 use crate::object::{Field, Merge, ObjectKind, Value};
@@ -256,6 +256,94 @@ pub(crate) struct Model {
     pub(crate) authors: Authors,
 }
 
+/// Content built from the operations of a whole list, read in order
+/// ([`crate::compact::replay`]), its texts built once the list is read: a text's edits
+/// are logged as they come (texts borrowed from the list) and the text is built from its
+/// log at once ([`TextLog::apply_to`]), which gives the text the edits applied one by
+/// one give.
+///
+/// Only text edits wait: no other operation reads or changes a text, and a text edit
+/// applies only if its object exists when it comes, which is checked then.
+pub(crate) struct Building<'a> {
+    model: Model,
+    /// The texts edited, each with its log, in the order first edited.
+    logs: Vec<((ObjectId, Field), TextLog<'a>)>,
+    /// Where each text's log is in `logs`.
+    index: BTreeMap<(ObjectId, Field), usize>,
+    /// The log of the text edited last (typing edits one text again and again).
+    last: usize,
+}
+
+impl<'a> Building<'a> {
+    /// Starts from `model`.
+    pub(crate) fn new(model: Model) -> Self {
+        Building {
+            model,
+            logs: Vec::new(),
+            index: BTreeMap::new(),
+            last: 0,
+        }
+    }
+
+    /// The log of text field `field` of `object`, if a text edit applies there now.
+    fn log(&mut self, object: ObjectId, field: Field) -> Option<&mut TextLog<'a>> {
+        let again = self
+            .logs
+            .get(self.last)
+            .is_some_and(|((o, f), _)| *o == object && *f == field);
+        if !again {
+            self.model.text_to_edit(&object, &field)?;
+            let key = (object, field);
+            self.last = match self.index.get(&key) {
+                Some(&at) => at,
+                None => {
+                    self.logs.push((key.clone(), TextLog::default()));
+                    self.index.insert(key, self.logs.len() - 1);
+                    self.logs.len() - 1
+                }
+            };
+        }
+        self.logs.get_mut(self.last).map(|(_, log)| log)
+    }
+
+    /// Applies operation `edit`, with id `at`, by `author`, as [`Model::apply_op`] does
+    /// (a text edit is logged).
+    pub(crate) fn apply(&mut self, author: MemberId, at: OpId, edit: Edit<'a>) {
+        match edit {
+            Edit::Insert {
+                object,
+                field,
+                after,
+                text,
+            } => {
+                if let Some(log) = self.log(object, field) {
+                    log.insert(after, at, text);
+                }
+            }
+            Edit::Delete {
+                object,
+                field,
+                runs,
+            } => {
+                if let Some(log) = self.log(object, field) {
+                    log.delete(runs);
+                }
+            }
+            Edit::Other(op) => self.model.apply_op(author, at, &op),
+        }
+    }
+
+    /// The content, every text built.
+    pub(crate) fn finish(mut self) -> Model {
+        for ((object, field), log) in std::mem::take(&mut self.logs) {
+            if let Some(text) = self.model.text_to_edit(&object, &field) {
+                log.apply_to(text);
+            }
+        }
+        self.model
+    }
+}
+
 impl Model {
     /// Applies the content operations of a valid change.
     pub(crate) fn apply(
@@ -330,23 +418,10 @@ impl Model {
         }
     }
 
-    /// Applies an operation as a list is read ([`crate::compact::replay`]): the same as
-    /// [`Model::apply_op`], a text edit's text borrowed from the list.
-    pub(crate) fn apply_edit(&mut self, author: MemberId, at: OpId, edit: Edit<'_>) {
-        match edit {
-            Edit::Insert {
-                object,
-                field,
-                after,
-                text,
-            } => self.insert_text(&object, &field, after, at, text),
-            Edit::Delete {
-                object,
-                field,
-                runs,
-            } => self.delete_text(&object, &field, &runs),
-            Edit::Other(op) => self.apply_op(author, at, &op),
-        }
+    /// The text field `field` of `object`, if the object exists and the field is a text:
+    /// where a text edit applies (made empty first if it was never edited).
+    fn text_to_edit(&mut self, object: &ObjectId, field: &Field) -> Option<&mut Text> {
+        self.objects.get_mut(object)?.text_field_mut(field)
     }
 
     /// Creates the object operation `at` creates, with its first values.
@@ -413,11 +488,7 @@ impl Model {
 
     /// Deletes the runs of characters `runs` of a text field.
     fn delete_text(&mut self, object: &ObjectId, field: &Field, runs: &[(OpId, u32)]) {
-        if let Some(text) = self
-            .objects
-            .get_mut(object)
-            .and_then(|o| o.text_field_mut(field))
-        {
+        if let Some(text) = self.text_to_edit(object, field) {
             text.delete(runs);
         }
     }
@@ -432,11 +503,7 @@ impl Model {
         at: OpId,
         text: &str,
     ) {
-        if let Some(slot) = self
-            .objects
-            .get_mut(object)
-            .and_then(|o| o.text_field_mut(field))
-        {
+        if let Some(slot) = self.text_to_edit(object, field) {
             slot.insert(after, at, text);
         }
     }
