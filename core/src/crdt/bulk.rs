@@ -192,12 +192,9 @@ impl<'a> Read<'a> {
         {
             return None;
         }
-        let ascii = text.is_ascii();
-        let n = if ascii {
-            text.len()
-        } else {
-            text.chars().count()
-        };
+        let n = crate::op::char_count(text);
+        // As many characters as bytes: one byte each.
+        let ascii = n == text.len();
         if n == 0 {
             return Some(());
         }
@@ -600,7 +597,15 @@ mod tests {
         let mut next = [1u64; 3];
         let mut ids: Vec<OpId> = Vec::new();
         let mut plan = Vec::new();
-        let who_id = |who: u8| MemberId::from_bytes([who + 1; 32]);
+        // The character `after` picks among those inserted so far, and the id `counter`
+        // of author `who`.
+        let pick = |after: Option<usize>, ids: &[OpId]| {
+            after.and_then(|a| ids.get(a % ids.len().max(1)).copied())
+        };
+        let id = |counter, who: u8| OpId {
+            counter,
+            author: MemberId::from_bytes([who + 1; 32]),
+        };
         for (i, s) in steps.iter().enumerate() {
             match *s {
                 Step::Insert {
@@ -609,18 +614,12 @@ mod tests {
                     len,
                     gap,
                 } => {
-                    let after = after.and_then(|a| ids.get(a % ids.len().max(1)).copied());
+                    let after = pick(after, &ids);
                     let w = usize::from(who);
                     let counter = next[w].max(after.map_or(0, |a| a.counter + 1)) + gap;
-                    let first = OpId {
-                        counter,
-                        author: who_id(who),
-                    };
+                    let first = id(counter, who);
                     next[w] = counter + len as u64;
-                    ids.extend((0..len as u64).map(|k| OpId {
-                        counter: counter + k,
-                        author: first.author,
-                    }));
+                    ids.extend((0..len as u64).map(|k| id(counter + k, who)));
                     let text = letters(len, i);
                     plan.push(Planned::Insert { after, first, text });
                 }
@@ -630,37 +629,27 @@ mod tests {
                     len,
                     back,
                 } => {
-                    let after = after.and_then(|a| ids.get(a % ids.len().max(1)).copied());
+                    let after = pick(after, &ids);
                     let w = usize::from(who);
                     let counter = match after {
                         Some(a) if back % 2 == 0 => a.counter.saturating_sub(back / 2),
                         _ => next[w].saturating_sub(back + 1).max(1),
                     };
-                    let first = OpId {
-                        counter,
-                        author: who_id(who),
-                    };
+                    let first = id(counter, who);
                     let text = letters(len, i);
                     plan.push(Planned::Insert { after, first, text });
                 }
                 Step::Dangling { who, len } => {
                     let w = usize::from(who);
-                    let after = OpId {
-                        counter: next[w] + 100,
-                        author: who_id(who),
-                    };
-                    let first = OpId {
-                        counter: next[w] + 200,
-                        author: who_id(who),
-                    };
+                    let (after, first) = (id(next[w] + 100, who), id(next[w] + 200, who));
                     let (after, text) = (Some(after), letters(len, i));
                     plan.push(Planned::Insert { after, first, text });
                 }
                 Step::Delete { at, len, ahead } => {
-                    if let Some(&id) = ids.get(at % ids.len().max(1)) {
+                    if let Some(&at) = ids.get(at % ids.len().max(1)) {
                         let first = OpId {
-                            counter: id.counter + ahead * 3,
-                            ..id
+                            counter: at.counter + ahead * 3,
+                            ..at
                         };
                         plan.push(Planned::Delete(first, len));
                     }
