@@ -168,8 +168,7 @@ impl ChangeView for Change {
 #[derive(Clone, Debug)]
 pub(crate) enum Ops {
     /// Boxed, so that `Ops` takes two words: every stored change keeps one.
-    #[allow(clippy::box_collection)]
-    Decoded(Box<Vec<Op>>),
+    Decoded(Box<DecodedOps>),
     /// Their encoding, at `slot` of `block`, and their [`crate::op::total_width`].
     Packed {
         block: Arc<Block>,
@@ -178,10 +177,31 @@ pub(crate) enum Ops {
     },
 }
 
+/// Operations as decoded, with their encoding if they were read from it.
+#[derive(Clone, Debug)]
+pub(crate) struct DecodedOps {
+    pub(crate) ops: Vec<Op>,
+    /// The bytes they were read from, exactly as an [`crate::compact::OpsWriter`] writes
+    /// them (which [`crate::compact::read_ops`] reads back as `ops`): their packed form
+    /// without encoding them again.
+    pub(crate) encoding: Option<Box<[u8]>>,
+}
+
 impl Ops {
     /// Operations as decoded.
     pub(crate) fn decoded(ops: Vec<Op>) -> Self {
-        Ops::Decoded(Box::new(ops))
+        Ops::Decoded(Box::new(DecodedOps {
+            ops,
+            encoding: None,
+        }))
+    }
+
+    /// Keeps with decoded operations the bytes they were read from, which
+    /// [`crate::compact::read_ops`] reads back as them.
+    fn keep_encoding(&mut self, encoding: &[u8]) {
+        if let Ops::Decoded(d) = self {
+            d.encoding = Some(encoding.into());
+        }
     }
 
     /// Operations packed at `slot` of `block`.
@@ -193,7 +213,7 @@ impl Ops {
     /// are kept encoded.
     pub(crate) fn ops(&self, author: MemberId, lamport: u64) -> Cow<'_, [Op]> {
         match self {
-            Ops::Decoded(ops) => Cow::Borrowed(ops),
+            Ops::Decoded(d) => Cow::Borrowed(&d.ops),
             Ops::Packed { .. } => {
                 // One way of decoding, with the room known beforehand (an operation
                 // takes a byte at least).
@@ -208,7 +228,7 @@ impl Ops {
     /// How many operation counters they use ([`crate::op::total_width`]).
     pub(crate) fn width(&self) -> u64 {
         match self {
-            Ops::Decoded(ops) => crate::op::total_width(ops),
+            Ops::Decoded(d) => crate::op::total_width(&d.ops),
             Ops::Packed { width, .. } => u64::from(*width),
         }
     }
@@ -218,7 +238,7 @@ impl Ops {
     /// change is never decoded whole), with their number.
     pub(crate) fn each(&self, author: MemberId, lamport: u64) -> (usize, OpIter<'_>) {
         match self {
-            Ops::Decoded(ops) => (ops.len(), OpIter::Decoded(ops.iter())),
+            Ops::Decoded(d) => (d.ops.len(), OpIter::Decoded(d.ops.iter())),
             Ops::Packed { block, slot, .. } => match &**block {
                 Block::Raw(bytes) => {
                     let (count, ops) = crate::compact::read_ops(author, lamport, bytes);
@@ -453,8 +473,18 @@ fn wire_bytes(body_bytes: &[u8], signature: &[u8]) -> Vec<u8> {
 }
 
 impl Unchecked {
-    /// Rebuilds a change's canonical encoding from its content, to hash it.
-    pub(crate) fn rebuild(body: ChangeBody, received: Received) -> Self {
+    /// Rebuilds a change's canonical encoding from its content, to hash it. `encoding`:
+    /// the bytes its operations were read from, if [`crate::compact::read_ops`] reads them
+    /// back (kept as their packed form).
+    pub(crate) fn rebuild(body: ChangeBody, received: Received, encoding: Option<&[u8]>) -> Self {
+        let mut rebuilt = Self::rebuild_body(body, received);
+        if let Some(encoding) = encoding {
+            rebuilt.change.body.ops.keep_encoding(encoding);
+        }
+        rebuilt
+    }
+
+    fn rebuild_body(body: ChangeBody, received: Received) -> Self {
         let (seal, legacy_body) = match received {
             Received::Signature(signature) => (Seal::Signed(Box::new(signature)), vec![]),
             // The voucher is found when the whole list is checked.
@@ -840,7 +870,8 @@ mod tests {
         /// creates or names again written once each, packed in a block with other
         /// changes' or alone) read back as the operations they were, one at a time or
         /// whole, with the same width, and changes compare equal whatever form their
-        /// operations are kept in.
+        /// operations are kept in — whether packing encodes them or they came with the
+        /// bytes they were read from.
         #[test]
         fn settled_ops_read_back(
             changes in proptest::collection::vec(
@@ -848,6 +879,7 @@ mod tests {
                 1..6,
             ),
             big in proptest::collection::vec(crate::strategies::text(), 0..3),
+            read in proptest::collection::vec(proptest::prelude::any::<bool>(), 7),
         ) {
             let mut changes = changes;
             // A change that takes a block alone.
@@ -856,7 +888,11 @@ mod tests {
             let mut packer = crate::pack::Packer::default();
             let mut packed: Vec<Option<Ops>> = vec![None; changes.len()];
             for (i, (ops, author, lamport)) in changes.iter().enumerate() {
-                for (at, form) in packer.add(i as u32, *author, *lamport, ops) {
+                let encoding = read[i].then(|| {
+                    crate::compact::OpsWriter::default().write(*author, *lamport, ops).into()
+                });
+                let decoded = DecodedOps { ops: ops.to_vec(), encoding };
+                for (at, form) in packer.add(i as u32, *author, *lamport, &decoded) {
                     packed[at as usize] = Some(form);
                 }
             }

@@ -999,8 +999,15 @@ trait ListSink<'de> {
     fn earlier(&self, back: usize) -> Option<ChangeHash>;
     /// Reads the `n` operations of a change, the first with id `id`.
     fn ops(&mut self, r: &mut Reader<'de>, n: usize, id: OpId) -> RResult<Self::Ops>;
-    /// The next change.
-    fn take(&mut self, body: ChangeBody<Self::Ops>, received: Received);
+    /// The next change. `encoding`: the bytes its operations were read from, when the
+    /// tables held what an [`OpsWriter`] starts with (its author alone), so that
+    /// [`read_ops`] reads them back.
+    fn take(
+        &mut self,
+        body: ChangeBody<Self::Ops>,
+        received: Received,
+        encoding: Option<&'de [u8]>,
+    );
 }
 
 /// Reads a compact list of changes into `sink`. `legacy`: a version 2 list, without seal
@@ -1043,12 +1050,17 @@ fn read_list<'de>(
             };
             deps.push(dep);
         }
+        // With the tables holding its author alone (as in a list's first change), the
+        // operations are read as `read_ops` reads them.
+        let alone = r.members.len() == 1 && r.objects.is_empty() && r.groups.is_empty();
+        let start = r.input;
         let n = r.len()?;
         let id = OpId {
             counter: lamport,
             author,
         };
         let ops = sink.ops(&mut r, n, id)?;
+        let encoding = start.get(..start.len() - r.input.len()).filter(|_| alone);
         let seal = if legacy { LEGACY } else { r.byte()? };
         let mut signature = || -> Result<[u8; SIGNATURE_LEN], CompactError> {
             r.take(SIGNATURE_LEN)?
@@ -1069,7 +1081,7 @@ fn read_list<'de>(
             time,
             ops,
         };
-        sink.take(body, received);
+        sink.take(body, received, encoding);
     }
     if !r.input.is_empty() {
         return Err(CompactError::Malformed);
@@ -1100,8 +1112,8 @@ impl ListSink<'_> for Vec<Unchecked> {
         Ok(ops)
     }
 
-    fn take(&mut self, body: ChangeBody, received: Received) {
-        self.push(Unchecked::rebuild(body, received));
+    fn take(&mut self, body: ChangeBody, received: Received, encoding: Option<&[u8]>) {
+        self.push(Unchecked::rebuild(body, received, encoding));
     }
 }
 
@@ -1138,7 +1150,7 @@ impl<'de, F: FnMut(OpId, Edit<'de>)> ListSink<'de> for Replay<F> {
         Ok(())
     }
 
-    fn take(&mut self, _: ChangeBody<()>, _: Received) {
+    fn take(&mut self, _: ChangeBody<()>, _: Received, _: Option<&[u8]>) {
         self.read += 1;
     }
 }
@@ -1474,6 +1486,35 @@ mod tests {
             }
             // A change list written twice is written the same.
             prop_assert_eq!(encode_all(&changes), encoded);
+        }
+
+        /// Law: a change read while the list's tables held its author alone (the first
+        /// change of a list, and the next ones by the same author while they name no other
+        /// id) keeps the bytes its operations were read from, which are exactly what
+        /// packing writes for them and read back as them.
+        #[test]
+        fn a_change_read_with_its_author_alone_keeps_its_packed_form(drafts in drafts()) {
+            let changes = seal(drafts);
+            let encoded = encode_all(&changes);
+            let rebuilt = decode(&encoded, false).unwrap_or_default();
+            prop_assert_eq!(rebuilt.len(), changes.len());
+            for (at, (again, change)) in rebuilt.iter().zip(&changes).enumerate() {
+                let again = again.unchecked();
+                let (author, lamport) = (again.body.author, again.body.lamport);
+                let crate::change::Ops::Decoded(decoded) = &again.body.ops else {
+                    return Err(TestCaseError::fail("a rebuilt change is packed"));
+                };
+                let Some(encoding) = &decoded.encoding else {
+                    prop_assert!(at > 0, "the first change kept no bytes");
+                    continue;
+                };
+                let ops = change.body.ops.ops(author, lamport).into_owned();
+                let mut writer = OpsWriter::default();
+                prop_assert_eq!(&**encoding, writer.write(author, lamport, &ops));
+                let (count, read) = read_ops(author, lamport, encoding);
+                prop_assert_eq!(count, ops.len());
+                prop_assert_eq!(read.collect::<Vec<_>>(), ops);
+            }
         }
 
         /// Law: arbitrary bytes, and every truncation of a real compact list, are refused

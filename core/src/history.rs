@@ -278,7 +278,7 @@ pub(crate) struct History {
 /// operations that sealed into a block, with their packed form.
 fn pack_node(packer: &mut Packer, i: usize, node: &Node) -> Vec<(u32, Ops)> {
     match &node.ops {
-        Ops::Decoded(ops) => packer.add(i as u32, node.author(), node.lamport, ops),
+        Ops::Decoded(d) => packer.add(i as u32, node.author(), node.lamport, d),
         Ops::Packed { .. } => Vec::new(),
     }
 }

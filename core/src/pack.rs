@@ -10,10 +10,9 @@
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
-use crate::change::Ops;
+use crate::change::{DecodedOps, Ops};
 use crate::compact::OpsWriter;
 use crate::ids::MemberId;
-use crate::op::Op;
 
 /// How many bytes of encodings a block gathers before it is compressed.
 pub(crate) const BLOCK: usize = 8 << 10;
@@ -113,20 +112,24 @@ impl std::fmt::Debug for Packer {
 
 impl Packer {
     /// Encodes the operations of stored change `index` (by `author` from counter
-    /// `lamport`, with width `width`) for the next block; returns the changes whose
-    /// operations are now packed, with their packed form. A change of width beyond
-    /// `u32::MAX`, or whose operations do not encode, stays as it is.
+    /// `lamport`) for the next block, unless they come with their encoding; returns the
+    /// changes whose operations are now packed, with their packed form. A change of width
+    /// beyond `u32::MAX`, or whose operations do not encode, stays as it is.
     pub(crate) fn add(
         &mut self,
         index: u32,
         author: MemberId,
         lamport: u64,
-        ops: &[Op],
+        decoded: &DecodedOps,
     ) -> Vec<(u32, Ops)> {
+        let ops = &decoded.ops;
         let Ok(width) = u32::try_from(crate::op::total_width(ops)) else {
             return Vec::new();
         };
-        let encoded = self.writer.write(author, lamport, ops);
+        let encoded = match &decoded.encoding {
+            Some(encoding) => encoding,
+            None => self.writer.write(author, lamport, ops),
+        };
         if encoded.len() >= BLOCK {
             let block = Arc::new(Block::Raw(encoded.into()));
             let mut packed = self.seal();
