@@ -181,19 +181,31 @@ pub(crate) enum Ops {
 #[derive(Clone, Debug)]
 pub(crate) struct DecodedOps {
     pub(crate) ops: Vec<Op>,
+    /// Their [`crate::op::total_width`], counted once (a change's checks, storing and
+    /// packing each need it).
+    pub(crate) width: u64,
     /// The bytes they were read from, exactly as an [`crate::compact::OpsWriter`] writes
     /// them (which [`crate::compact::read_ops`] reads back as `ops`): their packed form
     /// without encoding them again.
     pub(crate) encoding: Option<Box<[u8]>>,
 }
 
+impl DecodedOps {
+    /// Operations as decoded, with the bytes they were read from if
+    /// [`crate::compact::read_ops`] reads them back as them.
+    pub(crate) fn new(ops: Vec<Op>, encoding: Option<Box<[u8]>>) -> Self {
+        DecodedOps {
+            width: crate::op::total_width(&ops),
+            ops,
+            encoding,
+        }
+    }
+}
+
 impl Ops {
     /// Operations as decoded.
     pub(crate) fn decoded(ops: Vec<Op>) -> Self {
-        Ops::Decoded(Box::new(DecodedOps {
-            ops,
-            encoding: None,
-        }))
+        Ops::Decoded(Box::new(DecodedOps::new(ops, None)))
     }
 
     /// Keeps with decoded operations the bytes they were read from, which
@@ -228,7 +240,7 @@ impl Ops {
     /// How many operation counters they use ([`crate::op::total_width`]).
     pub(crate) fn width(&self) -> u64 {
         match self {
-            Ops::Decoded(d) => crate::op::total_width(&d.ops),
+            Ops::Decoded(d) => d.width,
             Ops::Packed { width, .. } => u64::from(*width),
         }
     }
@@ -891,7 +903,7 @@ mod tests {
                 let encoding = read[i].then(|| {
                     crate::compact::OpsWriter::default().write(*author, *lamport, ops).into()
                 });
-                let decoded = DecodedOps { ops: ops.to_vec(), encoding };
+                let decoded = DecodedOps::new(ops.to_vec(), encoding);
                 for (at, form) in packer.add(i as u32, *author, *lamport, &decoded) {
                     packed[at as usize] = Some(form);
                 }

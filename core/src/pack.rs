@@ -123,7 +123,7 @@ impl Packer {
         decoded: &DecodedOps,
     ) -> Vec<(u32, Ops)> {
         let ops = &decoded.ops;
-        let Ok(width) = u32::try_from(crate::op::total_width(ops)) else {
+        let Ok(width) = u32::try_from(decoded.width) else {
             return Vec::new();
         };
         let encoded = match &decoded.encoding {
