@@ -478,10 +478,7 @@ impl Workspace {
         let past = |x: u32| h.auth_in_past(x, c);
         let (author, lamport) = (node.author(), node.lamport());
         let verdict = if node.authority {
-            match self
-                .authority
-                .step_all(author, c, lamport, node.each_op(), &past)
-            {
+            match self.authority.step_all(author, c, node.checked(), &past) {
                 Ok(applied) => {
                     // A lowered member with changes not in this one's past, or a lost last
                     // owner, needs the full resolution.
@@ -498,8 +495,7 @@ impl Workspace {
                 Err(e) => Err(e),
             }
         } else {
-            self.authority
-                .check_all(author, c, lamport, node.each_op(), &past)
+            self.authority.check_all(author, c, node.checked(), &past)
         };
         match verdict {
             Ok(()) => self.model.apply(author, lamport, node.each_op()),

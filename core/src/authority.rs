@@ -693,22 +693,23 @@ impl Authority {
         }
     }
 
-    /// Applies every operation of a change in order, checking each against the matrix.
+    /// Applies every operation of a change in order (each with its id: all of them, or
+    /// what the checks read of them, [`crate::change::Ops::checked`]), checking each
+    /// against the matrix.
     /// On the first refusal the state is restored and the refusal returned; otherwise the
     /// result says whom the change lowered, and can be taken back with [`Authority::undo`].
     pub(crate) fn step_all(
         &mut self,
         author: MemberId,
         change: u32,
-        lamport: u64,
-        ops: impl IntoIterator<Item = impl Borrow<Op>>,
+        ops: impl IntoIterator<Item = (OpId, impl Borrow<Op>)>,
         past: &dyn Fn(u32) -> bool,
     ) -> Result<Applied, EditError> {
         let mut touched: Vec<(Scope, MemberId)> = Vec::new();
         let mut before: Vec<(Scope, MemberId, Option<u8>, Option<Seniority>)> = Vec::new();
         self.journal.clear();
         let mut previous = None;
-        for (id, op) in with_ids(author, lamport, ops) {
+        for (id, op) in ops {
             let ctx = Ctx {
                 author,
                 change,
@@ -764,17 +765,17 @@ impl Authority {
         })
     }
 
-    /// Checks every operation of a content change (which changes no role) against the matrix.
+    /// Checks every operation of a content change (which changes no role) against the
+    /// matrix, each with its id, as [`Authority::step_all`] takes them.
     pub(crate) fn check_all(
         &self,
         author: MemberId,
         change: u32,
-        lamport: u64,
-        ops: impl IntoIterator<Item = impl Borrow<Op>>,
+        ops: impl IntoIterator<Item = (OpId, impl Borrow<Op>)>,
         past: &dyn Fn(u32) -> bool,
     ) -> Result<(), EditError> {
         let mut previous = None;
-        for (id, op) in with_ids(author, lamport, ops) {
+        for (id, op) in ops {
             let ctx = Ctx {
                 author,
                 change,

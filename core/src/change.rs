@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DecodeError, Rejection};
 use crate::identity::{Identity, Verifier};
-use crate::ids::{ChangeHash, MemberId};
+use crate::ids::{ChangeHash, MemberId, OpId};
 use crate::op::Op;
 use crate::pack::Block;
 
@@ -158,7 +158,8 @@ impl ChangeView for Change {
 }
 
 /// The operations of a change past its hashing. A change arrives with its operations
-/// decoded; once stored and taken in by the content and permissions
+/// decoded (or, a large one read from a list with its author alone in the tables,
+/// [`Ops::Skimmed`]); once stored and taken in by the content and permissions
 /// ([`crate::history::History::settle`]), they are kept encoded as a compact list encodes
 /// them ([`crate::compact::OpsWriter`]: the author, the objects created and those edited
 /// again written once each), packed with the next changes' in a compressed block
@@ -175,6 +176,23 @@ pub(crate) enum Ops {
         width: u32,
         slot: u16,
     },
+    /// A large change as read: its encoding in a block of its own, not decoded, and what
+    /// its checks read of it ([`Skimmed`]). Boxed, like the decoded form.
+    Skimmed(Box<Skimmed>),
+}
+
+/// The operations of a change, kept encoded, with what checking the change and its
+/// permissions reads of them: the operations other than text edits, and each text edit
+/// that edits another text than the operation before it, without its text or runs (a text
+/// edit's check reads only the text it edits), each with its id. The checks thus neither
+/// decode the whole change nor allocate its texts.
+#[derive(Clone, Debug)]
+pub(crate) struct Skimmed {
+    pub(crate) block: Arc<Block>,
+    pub(crate) width: u32,
+    /// How many operations there are.
+    pub(crate) count: usize,
+    pub(crate) checked: Vec<(OpId, Op)>,
 }
 
 /// Operations as decoded, with their encoding if they were read from it.
@@ -208,11 +226,29 @@ impl Ops {
         Ops::Decoded(Box::new(DecodedOps::new(ops, None)))
     }
 
-    /// Keeps with decoded operations the bytes they were read from, which
-    /// [`crate::compact::read_ops`] reads back as them.
-    fn keep_encoding(&mut self, encoding: &[u8]) {
-        if let Ops::Decoded(d) = self {
-            d.encoding = Some(encoding.into());
+    /// Operations read from `encoding`, as an [`crate::compact::OpsWriter`] writes those
+    /// of a change by `author` from counter `lamport`: `count` of them, of width `width`,
+    /// of which the checks read `checked` (see [`Skimmed`]). Kept encoded if they fill a
+    /// block of their own (as packing would keep them), else decoded, with their encoding.
+    pub(crate) fn stored(
+        (author, lamport): (MemberId, u64),
+        encoding: &[u8],
+        (count, width): (usize, u64),
+        checked: Vec<(OpId, Op)>,
+    ) -> Self {
+        match u32::try_from(width) {
+            Ok(width) if encoding.len() >= crate::pack::BLOCK => Ops::Skimmed(Box::new(Skimmed {
+                block: Arc::new(Block::Raw(encoding.into())),
+                width,
+                count,
+                checked,
+            })),
+            _ => {
+                let ops = crate::compact::read_ops(author, lamport, encoding)
+                    .1
+                    .collect();
+                Ops::Decoded(Box::new(DecodedOps::new(ops, Some(encoding.into()))))
+            }
         }
     }
 
@@ -226,7 +262,7 @@ impl Ops {
     pub(crate) fn ops(&self, author: MemberId, lamport: u64) -> Cow<'_, [Op]> {
         match self {
             Ops::Decoded(d) => Cow::Borrowed(&d.ops),
-            Ops::Packed { .. } => {
+            Ops::Packed { .. } | Ops::Skimmed(_) => {
                 // One way of decoding, with the room known beforehand (an operation
                 // takes a byte at least).
                 let (count, ops) = self.each(author, lamport);
@@ -242,6 +278,24 @@ impl Ops {
         match self {
             Ops::Decoded(d) => d.width,
             Ops::Packed { width, .. } => u64::from(*width),
+            Ops::Skimmed(s) => u64::from(s.width),
+        }
+    }
+
+    /// What checking a change by `author` from counter `lamport`, and its permissions,
+    /// reads of its operations (see [`Skimmed`]; all of them, unless skimmed), each with
+    /// its id; and how many operations there are.
+    pub(crate) fn checked(&self, author: MemberId, lamport: u64) -> (usize, Checked<'_>) {
+        match self {
+            Ops::Skimmed(s) => (s.count, Checked::Skimmed(s.checked.iter())),
+            _ => {
+                let (count, ops) = self.each(author, lamport);
+                let next = OpId {
+                    counter: lamport,
+                    author,
+                };
+                (count, Checked::All { ops, next })
+            }
         }
     }
 
@@ -251,23 +305,60 @@ impl Ops {
     pub(crate) fn each(&self, author: MemberId, lamport: u64) -> (usize, OpIter<'_>) {
         match self {
             Ops::Decoded(d) => (d.ops.len(), OpIter::Decoded(d.ops.iter())),
-            Ops::Packed { block, slot, .. } => match &**block {
-                Block::Raw(bytes) => {
-                    let (count, ops) = crate::compact::read_ops(author, lamport, bytes);
-                    (count, OpIter::Encoded(ops))
-                }
-                Block::Deflated { .. } => {
-                    let read = |bytes: &[u8]| -> Vec<Op> {
-                        crate::compact::read_ops(author, lamport, bytes).1.collect()
-                    };
-                    let ops = block.with_slot(*slot, read).unwrap_or_else(|| {
-                        // Never: a block holds what was packed in it.
-                        debug_assert!(false, "packed operations did not read back");
-                        Vec::new()
-                    });
-                    (ops.len(), OpIter::Inflated(ops.into_iter()))
-                }
-            },
+            Ops::Skimmed(s) => Self::each_in(&s.block, 0, author, lamport),
+            Ops::Packed { block, slot, .. } => Self::each_in(block, *slot, author, lamport),
+        }
+    }
+
+    /// The operations at `slot` of `block`, as [`Ops::each`] reads them.
+    fn each_in(
+        block: &Arc<Block>,
+        slot: u16,
+        author: MemberId,
+        lamport: u64,
+    ) -> (usize, OpIter<'_>) {
+        match &**block {
+            Block::Raw(bytes) => {
+                let (count, ops) = crate::compact::read_ops(author, lamport, bytes);
+                (count, OpIter::Encoded(ops))
+            }
+            Block::Deflated { .. } => {
+                let read = |bytes: &[u8]| -> Vec<Op> {
+                    crate::compact::read_ops(author, lamport, bytes).1.collect()
+                };
+                let ops = block.with_slot(slot, read).unwrap_or_else(|| {
+                    // Never: a block holds what was packed in it.
+                    debug_assert!(false, "packed operations did not read back");
+                    Vec::new()
+                });
+                (ops.len(), OpIter::Inflated(ops.into_iter()))
+            }
+        }
+    }
+}
+
+/// What the checks read of a change's operations: see [`Ops::checked`].
+pub(crate) enum Checked<'a> {
+    Skimmed(std::slice::Iter<'a, (OpId, Op)>),
+    /// Every operation, `next` the id of the next one (as [`crate::op::with_ids`] counts them).
+    All {
+        ops: OpIter<'a>,
+        next: OpId,
+    },
+}
+
+impl<'a> Iterator for Checked<'a> {
+    type Item = (OpId, Cow<'a, Op>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Checked::Skimmed(ops) => ops.next().map(|(id, op)| (*id, Cow::Borrowed(op))),
+            Checked::All { ops, next } => {
+                let op = ops.next()?;
+                let id = *next;
+                next.counter = next.counter.saturating_add(op.width());
+                Some((id, op))
+            }
         }
     }
 }
@@ -289,9 +380,9 @@ impl PartialEq for ChangeBody<Ops> {
 
 impl Eq for ChangeBody<Ops> {}
 
-impl ChangeBody {
-    /// The body with `ops` as its operations.
-    fn with_ops<O>(self, ops: impl FnOnce(Vec<Op>) -> O) -> ChangeBody<O> {
+impl<O> ChangeBody<O> {
+    /// The body with its operations made into others by `ops`.
+    pub(crate) fn with_ops<P>(self, ops: impl FnOnce(O) -> P) -> ChangeBody<P> {
         ChangeBody {
             author: self.author,
             seq: self.seq,
@@ -485,18 +576,38 @@ fn wire_bytes(body_bytes: &[u8], signature: &[u8]) -> Vec<u8> {
 }
 
 impl Unchecked {
-    /// Rebuilds a change's canonical encoding from its content, to hash it. `encoding`:
-    /// the bytes its operations were read from, if [`crate::compact::read_ops`] reads them
-    /// back (kept as their packed form).
-    pub(crate) fn rebuild(body: ChangeBody, received: Received, encoding: Option<&[u8]>) -> Self {
-        let mut rebuilt = Self::rebuild_body(body, received);
-        if let Some(encoding) = encoding {
-            rebuilt.change.body.ops.keep_encoding(encoding);
+    /// A change whose body's canonical encoding is `canonical`, as received.
+    pub(crate) fn from_canonical(
+        body: ChangeBody<Ops>,
+        canonical: &[u8],
+        received: Received,
+    ) -> Self {
+        let (hash, seal, legacy_body) = match received {
+            Received::Signature(signature) => (
+                hash_body_bytes(canonical),
+                Seal::Signed(Box::new(signature)),
+                vec![],
+            ),
+            // The voucher is found when the whole list is checked.
+            Received::Bare => (
+                hash_body_bytes(canonical),
+                Seal::Vouched(Box::new(ChangeHash::from_bytes([0; 32]))),
+                vec![],
+            ),
+            Received::Legacy(signature) => (
+                hash_bytes(&wire_bytes(canonical, &signature)),
+                Seal::Legacy(Box::new(signature)),
+                canonical.to_vec(),
+            ),
+        };
+        Unchecked {
+            change: Change { hash, body, seal },
+            legacy_body,
         }
-        rebuilt
     }
 
-    fn rebuild_body(body: ChangeBody, received: Received) -> Self {
+    /// Rebuilds a change's canonical encoding from its content, to hash it.
+    pub(crate) fn rebuild(body: ChangeBody, received: Received) -> Self {
         let (seal, legacy_body) = match received {
             Received::Signature(signature) => (Seal::Signed(Box::new(signature)), vec![]),
             // The voucher is found when the whole list is checked.
@@ -722,9 +833,9 @@ impl Change {
                 Rejection::Structure("dependencies are not sorted and distinct"),
             ));
         }
-        let ops = body.ops.ops(body.author, body.lamport);
-        let genesis = ops.iter().any(|op| matches!(op, Op::Genesis { .. }));
-        if body.deps.is_empty() != genesis || (genesis && ops.len() != 1) {
+        let (count, mut checked) = body.ops.checked(body.author, body.lamport);
+        let genesis = checked.any(|(_, op)| matches!(*op, Op::Genesis { .. }));
+        if body.deps.is_empty() != genesis || (genesis && count != 1) {
             return Err((
                 hash,
                 Rejection::Structure(
@@ -738,8 +849,8 @@ impl Change {
                 Rejection::Structure("sequence numbers and counters start at 1"),
             ));
         }
-        let width = ops.iter().map(Op::width).try_fold(0u64, u64::checked_add);
-        if width.and_then(|w| body.lamport.checked_add(w)).is_none() {
+        // The width saturates: a sum that overflows is too wide too.
+        if body.lamport.checked_add(body.ops.width()).is_none() {
             return Err((hash, Rejection::Structure("counter overflow")));
         }
         Ok(())

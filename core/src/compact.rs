@@ -38,7 +38,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
 use serde::Deserialize;
 
-use crate::change::{ChangeBody, ChangeView, Received, Seal, Unchecked};
+use crate::change::{ChangeBody, ChangeView, Ops, Received, Seal, Unchecked};
 use crate::ids::{ChangeHash, GroupId, MemberId, ObjectId, OpId};
 use crate::object::Field;
 use crate::op::{text_width, with_ids, Op};
@@ -193,11 +193,7 @@ pub(crate) fn write_canonical(body: &ChangeBody, out: &mut Vec<u8>) {
         ops,
     } = body;
     let written = (|| {
-        author.serialize(&mut w)?;
-        seq.serialize(&mut w)?;
-        lamport.serialize(&mut w)?;
-        deps.serialize(&mut w)?;
-        time.serialize(&mut w)?;
+        w.write_head(*author, *seq, *lamport, deps, *time)?;
         put_varint(&mut w.out, ops.len() as u64);
         ops.iter().try_for_each(|op| w.write_op(op))
     })();
@@ -261,34 +257,81 @@ impl Writer {
                 field,
                 after,
                 text,
-            } => {
-                self.put_edit_head(INSERT, object, field)?;
-                match after {
-                    None => self.out.push(0),
-                    Some(id) => {
-                        self.out.push(1);
-                        self.put_op_id(id)?;
-                    }
-                }
-                put_varint(&mut self.out, text.len() as u64);
-                self.out.extend_from_slice(text.as_bytes());
-                Ok(())
-            }
+            } => self.write_insert(object, field, after.as_ref(), text),
             Op::Delete {
                 object,
                 field,
                 runs,
-            } => {
-                self.put_edit_head(DELETE, object, field)?;
-                put_varint(&mut self.out, runs.len() as u64);
-                for (id, len) in runs {
-                    self.put_op_id(id)?;
-                    put_varint(&mut self.out, u64::from(*len));
-                }
-                Ok(())
-            }
+            } => self.write_delete(object, field, runs),
             _ => op.serialize(self),
         }
+    }
+
+    /// Writes an operation as read, as [`Writer::write_op`] writes it.
+    fn write_edit(&mut self, edit: &Edit<'_>) -> WResult {
+        match edit {
+            Edit::Insert {
+                object,
+                field,
+                after,
+                text,
+            } => self.write_insert(object, field, after.as_ref(), text),
+            Edit::Delete {
+                object,
+                field,
+                runs,
+            } => self.write_delete(object, field, runs),
+            Edit::Other(op) => op.serialize(self),
+        }
+    }
+
+    /// Writes [`Op::Insert`].
+    fn write_insert(
+        &mut self,
+        object: &ObjectId,
+        field: &Field,
+        after: Option<&OpId>,
+        text: &str,
+    ) -> WResult {
+        self.put_edit_head(INSERT, object, field)?;
+        match after {
+            None => self.out.push(0),
+            Some(id) => {
+                self.out.push(1);
+                self.put_op_id(id)?;
+            }
+        }
+        put_varint(&mut self.out, text.len() as u64);
+        self.out.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+
+    /// Writes [`Op::Delete`].
+    fn write_delete(&mut self, object: &ObjectId, field: &Field, runs: &[(OpId, u32)]) -> WResult {
+        self.put_edit_head(DELETE, object, field)?;
+        put_varint(&mut self.out, runs.len() as u64);
+        for (id, len) in runs {
+            self.put_op_id(id)?;
+            put_varint(&mut self.out, u64::from(*len));
+        }
+        Ok(())
+    }
+
+    /// Writes what a change body holds before its operations, field by field in the order
+    /// [`ChangeBody`] declares them.
+    fn write_head(
+        &mut self,
+        author: MemberId,
+        seq: u64,
+        lamport: u64,
+        deps: &[ChangeHash],
+        time: i64,
+    ) -> WResult {
+        author.serialize(&mut *self)?;
+        seq.serialize(&mut *self)?;
+        lamport.serialize(&mut *self)?;
+        deps.serialize(&mut *self)?;
+        time.serialize(&mut *self)
     }
 
     /// Writes the `count` operations of a change by `author` from counter `lamport`:
@@ -997,17 +1040,32 @@ trait ListSink<'de> {
     /// The hash of the change read `back` changes before the next one (a dependency), if
     /// there is one.
     fn earlier(&self, back: usize) -> Option<ChangeHash>;
-    /// Reads the `n` operations of a change, the first with id `id`.
-    fn ops(&mut self, r: &mut Reader<'de>, n: usize, id: OpId) -> RResult<Self::Ops>;
-    /// The next change. `encoding`: the bytes its operations were read from, when the
-    /// tables held what an [`OpsWriter`] starts with (its author alone), so that
-    /// [`read_ops`] reads them back.
-    fn take(
-        &mut self,
-        body: ChangeBody<Self::Ops>,
-        received: Received,
-        encoding: Option<&'de [u8]>,
-    );
+    /// Reads the operations (their number, then each one) of the change `head` begins.
+    fn ops(&mut self, r: &mut Reader<'de>, head: &Head<'_>) -> RResult<Self::Ops>;
+    /// The next change.
+    fn take(&mut self, body: ChangeBody<Self::Ops>, received: Received);
+}
+
+/// What a change holds before its operations.
+struct Head<'h> {
+    author: MemberId,
+    seq: u64,
+    lamport: u64,
+    deps: &'h [ChangeHash],
+    time: i64,
+    /// Whether the tables hold the author alone, as an [`OpsWriter`]'s start (in a list's
+    /// first change): the operations are then read as [`read_ops`] reads them.
+    alone: bool,
+}
+
+impl Head<'_> {
+    /// The id of the change's first operation.
+    fn first_id(&self) -> OpId {
+        OpId {
+            counter: self.lamport,
+            author: self.author,
+        }
+    }
 }
 
 /// Reads a compact list of changes into `sink`. `legacy`: a version 2 list, without seal
@@ -1050,17 +1108,15 @@ fn read_list<'de>(
             };
             deps.push(dep);
         }
-        // With the tables holding its author alone (as in a list's first change), the
-        // operations are read as `read_ops` reads them.
-        let alone = r.members.len() == 1 && r.objects.is_empty() && r.groups.is_empty();
-        let start = r.input;
-        let n = r.len()?;
-        let id = OpId {
-            counter: lamport,
+        let head = Head {
             author,
+            seq,
+            lamport,
+            deps: &deps,
+            time,
+            alone: r.members.len() == 1 && r.objects.is_empty() && r.groups.is_empty(),
         };
-        let ops = sink.ops(&mut r, n, id)?;
-        let encoding = start.get(..start.len() - r.input.len()).filter(|_| alone);
+        let ops = sink.ops(&mut r, &head)?;
         let seal = if legacy { LEGACY } else { r.byte()? };
         let mut signature = || -> Result<[u8; SIGNATURE_LEN], CompactError> {
             r.take(SIGNATURE_LEN)?
@@ -1081,7 +1137,7 @@ fn read_list<'de>(
             time,
             ops,
         };
-        sink.take(body, received, encoding);
+        sink.take(body, received);
     }
     if !r.input.is_empty() {
         return Err(CompactError::Malformed);
@@ -1089,9 +1145,28 @@ fn read_list<'de>(
     Ok(())
 }
 
-/// Decoding keeps every change, rebuilt to its canonical bytes and hashed.
-impl ListSink<'_> for Vec<Unchecked> {
-    type Ops = Vec<Op>;
+/// A change's operations as decoding reads them.
+enum ReadOps<'de> {
+    /// Decoded.
+    Decoded(Vec<Op>),
+    /// Not decoded, since they are read as [`read_ops`] reads them: the bytes they take in
+    /// the list, the change body's canonical encoding written as they were read, their
+    /// number and width, what the checks read of them (see [`crate::change::Skimmed`]).
+    Transcoded {
+        encoding: &'de [u8],
+        canonical: Vec<u8>,
+        count: usize,
+        width: u64,
+        checked: Vec<(OpId, Op)>,
+    },
+}
+
+/// Decoding keeps every change, rebuilt to its canonical bytes and hashed. The operations
+/// of a change read with its author alone in the tables are not decoded: its canonical
+/// bytes are written as they are read (a text edit's text is copied, not allocated), and
+/// the bytes they take in the list are their packed form.
+impl<'de> ListSink<'de> for Vec<Unchecked> {
+    type Ops = ReadOps<'de>;
 
     fn reserve(&mut self, count: usize) {
         Vec::reserve(self, count);
@@ -1104,16 +1179,90 @@ impl ListSink<'_> for Vec<Unchecked> {
             .map(Unchecked::hash)
     }
 
-    fn ops(&mut self, r: &mut Reader<'_>, n: usize, mut id: OpId) -> RResult<Vec<Op>> {
-        let mut ops = Vec::with_capacity(n);
-        for _ in 0..n {
-            ops.push(r.op(&mut id)?);
+    fn ops(&mut self, r: &mut Reader<'de>, head: &Head<'_>) -> RResult<ReadOps<'de>> {
+        let start = r.input;
+        let n = r.len()?;
+        let mut id = head.first_id();
+        if !head.alone {
+            let mut ops = Vec::with_capacity(n);
+            for _ in 0..n {
+                ops.push(r.op(&mut id)?);
+            }
+            return Ok(ReadOps::Decoded(ops));
         }
-        Ok(ops)
+        let mut w = Writer {
+            canonical: true,
+            ..Writer::default()
+        };
+        w.write_head(head.author, head.seq, head.lamport, head.deps, head.time)?;
+        put_varint(&mut w.out, n as u64);
+        let mut width = 0u64;
+        // What the checks read (see `Skimmed`), and the text the last operation edited.
+        let mut checked = Vec::new();
+        let mut edited: Option<(ObjectId, Field)> = None;
+        for _ in 0..n {
+            let at = id;
+            let edit = r.edit(&mut id)?;
+            width = width.saturating_add(edit.width());
+            w.write_edit(&edit)?;
+            let stub = match edit {
+                Edit::Other(op) => {
+                    edited = None;
+                    checked.push((at, op));
+                    continue;
+                }
+                Edit::Insert { object, field, .. } => Op::Insert {
+                    object,
+                    field,
+                    after: None,
+                    text: String::new(),
+                },
+                Edit::Delete { object, field, .. } => Op::Delete {
+                    object,
+                    field,
+                    runs: Vec::new(),
+                },
+            };
+            if edited.as_ref().map(|(o, f)| (o, f)) != stub.text_edited() {
+                edited = stub.text_edited().map(|(o, f)| (*o, f.clone()));
+                checked.push((at, stub));
+            }
+        }
+        let encoding = start
+            .get(..start.len() - r.input.len())
+            .ok_or(CompactError::Malformed)?;
+        Ok(ReadOps::Transcoded {
+            encoding,
+            canonical: w.out,
+            count: n,
+            width,
+            checked,
+        })
     }
 
-    fn take(&mut self, body: ChangeBody, received: Received, encoding: Option<&[u8]>) {
-        self.push(Unchecked::rebuild(body, received, encoding));
+    fn take(&mut self, body: ChangeBody<ReadOps<'de>>, received: Received) {
+        let (author, lamport) = (body.author, body.lamport);
+        let mut transcoded = None;
+        let body = body.with_ops(|ops| match ops {
+            ReadOps::Decoded(ops) => ops,
+            ReadOps::Transcoded {
+                encoding,
+                canonical,
+                count,
+                width,
+                checked,
+            } => {
+                let ops = Ops::stored((author, lamport), encoding, (count, width), checked);
+                transcoded = Some((ops, canonical));
+                Vec::new()
+            }
+        });
+        self.push(match transcoded {
+            None => Unchecked::rebuild(body, received),
+            Some((ops, canonical)) => {
+                Unchecked::from_canonical(body.with_ops(|_| ops), &canonical, received)
+            }
+        });
     }
 }
 
@@ -1141,7 +1290,9 @@ impl<'de, F: FnMut(OpId, Edit<'de>)> ListSink<'de> for Replay<F> {
         (back <= self.read).then(|| ChangeHash::from_bytes([0; 32]))
     }
 
-    fn ops(&mut self, r: &mut Reader<'de>, n: usize, mut id: OpId) -> RResult<()> {
+    fn ops(&mut self, r: &mut Reader<'de>, head: &Head<'_>) -> RResult<()> {
+        let n = r.len()?;
+        let mut id = head.first_id();
         for _ in 0..n {
             let at = id;
             let edit = r.edit(&mut id)?;
@@ -1150,7 +1301,7 @@ impl<'de, F: FnMut(OpId, Edit<'de>)> ListSink<'de> for Replay<F> {
         Ok(())
     }
 
-    fn take(&mut self, _: ChangeBody<()>, _: Received, _: Option<&[u8]>) {
+    fn take(&mut self, _: ChangeBody<()>, _: Received) {
         self.read += 1;
     }
 }
@@ -1515,6 +1666,59 @@ mod tests {
                 prop_assert_eq!(count, ops.len());
                 prop_assert_eq!(read.collect::<Vec<_>>(), ops);
             }
+        }
+
+        /// Law: a large change read with its author alone is kept encoded as it was read,
+        /// not decoded: its operations read back as they were, with their hash, number and
+        /// width; and what its checks read is every operation with its id, except a text
+        /// edit that follows an edit of the same text, text edits without their text or
+        /// runs (what the permission checks read of an operation sequence).
+        #[test]
+        fn a_large_change_read_alone_is_kept_encoded_and_skimmed(
+            ops in prop::collection::vec((op(), any::<bool>()), 0..12),
+            pad in any::<prop::sample::Index>(),
+            legacy in any::<bool>(),
+        ) {
+            // Repeated operations make runs of edits of one text.
+            let mut ops: Vec<Op> = ops
+                .into_iter()
+                .flat_map(|(op, twice)| std::iter::repeat_n(op, 1 + usize::from(twice)))
+                .collect();
+            let long = Op::RenameWorkspace { name: "é".repeat(crate::pack::BLOCK) };
+            ops.insert(pad.index(ops.len() + 1), long);
+            let draft = ((1, 1, 5, 0, ops.clone()), Vec::new(), false, legacy);
+            let changes = seal(vec![draft]);
+            let rebuilt = decode(&encode_all(&changes), false).unwrap_or_default();
+            prop_assert_eq!(rebuilt.len(), 1);
+            let again = rebuilt[0].unchecked();
+            prop_assert_eq!(again.hash, changes[0].hash);
+            let (author, lamport) = (again.body.author, again.body.lamport);
+            let crate::change::Ops::Skimmed(skimmed) = &again.body.ops else {
+                return Err(TestCaseError::fail("a large change read alone was decoded"));
+            };
+            prop_assert_eq!(again.body.ops.ops(author, lamport).into_owned(), ops.clone());
+            prop_assert_eq!(again.body.ops.width(), crate::op::total_width(&ops));
+            prop_assert_eq!(skimmed.count, ops.len());
+            let mut expected = Vec::new();
+            let mut previous: Option<&Op> = None;
+            for (id, op) in with_ids(author, lamport, &ops) {
+                let edited = op.text_edited();
+                let again = edited.is_some() && previous.and_then(Op::text_edited) == edited;
+                previous = Some(op);
+                if again {
+                    continue;
+                }
+                expected.push((id, match op.clone() {
+                    Op::Insert { object, field, .. } => {
+                        Op::Insert { object, field, after: None, text: String::new() }
+                    }
+                    Op::Delete { object, field, .. } => Op::Delete { object, field, runs: Vec::new() },
+                    op => op,
+                }));
+            }
+            let (count, checked) = again.body.ops.checked(author, lamport);
+            prop_assert_eq!(count, ops.len());
+            prop_assert_eq!(checked.map(|(id, op)| (id, op.into_owned())).collect::<Vec<_>>(), expected);
         }
 
         /// Law: arbitrary bytes, and every truncation of a real compact list, are refused

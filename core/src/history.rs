@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::change::{Change, ChangeBody, ChangeView, DepHashes, OpIter, Ops, Seal};
+use crate::change::{Change, ChangeBody, ChangeView, Checked, DepHashes, OpIter, Ops, Seal};
 use crate::error::Rejection;
 use crate::ids::{ChangeHash, MemberId};
 use crate::op::Op;
@@ -163,6 +163,12 @@ impl Node {
         self.ops.each(self.author(), self.lamport).1
     }
 
+    /// What checking this change's permissions reads of its operations, with their ids
+    /// (see [`Ops::checked`]).
+    pub(crate) fn checked(&self) -> Checked<'_> {
+        self.ops.checked(self.author(), self.lamport).1
+    }
+
     /// The last operation counter it uses.
     pub(crate) fn end_counter(&self) -> u64 {
         crate::change::end_counter(self.lamport, &self.ops)
@@ -279,6 +285,8 @@ pub(crate) struct History {
 fn pack_node(packer: &mut Packer, i: usize, node: &Node) -> Vec<(u32, Ops)> {
     match &node.ops {
         Ops::Decoded(d) => packer.add(i as u32, node.author(), node.lamport, d),
+        // A change that takes a block alone is packed as it is.
+        Ops::Skimmed(s) => vec![(i as u32, Ops::packed(s.block.clone(), 0, s.width))],
         Ops::Packed { .. } => Vec::new(),
     }
 }
@@ -746,8 +754,14 @@ impl History {
     /// Stores a checked change; returns its index.
     pub(crate) fn insert(&mut self, change: Change, deps: Vec<u32>) -> u32 {
         let i = self.nodes.len() as u32;
-        let ops = change.body.ops.ops(change.body.author, change.body.lamport);
-        let authority = ops.iter().any(Op::is_authority);
+        let checked = || {
+            change
+                .body
+                .ops
+                .checked(change.body.author, change.body.lamport)
+                .1
+        };
+        let authority = checked().any(|(_, op)| op.is_authority());
         let auth = self.auth_past_of(&deps);
         for &d in &deps {
             if let Some(hash) = self.node(d).map(|n| n.hash) {
@@ -772,9 +786,9 @@ impl History {
                 .collect();
             kept.push(i);
             self.auth_heads = kept;
-            for op in ops.iter() {
-                if let Op::AddMember { member, .. } = op {
-                    self.adds.entry(*member).or_default().push(i);
+            for (_, op) in checked() {
+                if let Op::AddMember { member, .. } = *op {
+                    self.adds.entry(member).or_default().push(i);
                 }
             }
         }

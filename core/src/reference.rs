@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::authority::{Authority, Lowering, Seniority};
 use crate::ids::{ChangeHash, OpId};
+use crate::op::with_ids;
 use crate::resolve::IgnoredReason;
 use crate::workspace::Workspace;
 
@@ -91,7 +92,12 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
             };
             let past = |x: u32| g.past(x, c);
             let seniority = state.seniority(&n.author());
-            match state.step_all(n.author(), c, n.lamport(), n.each_op(), &past) {
+            match state.step_all(
+                n.author(),
+                c,
+                with_ids(n.author(), n.lamport(), n.each_op()),
+                &past,
+            ) {
                 Err(e) => {
                     if let Some(slot) = ignored.get_mut(c as usize) {
                         *slot = Some(IgnoredReason::Unauthorized {
@@ -156,7 +162,12 @@ pub fn naive_validity(ws: &Workspace) -> Vec<(ChangeHash, Option<IgnoredReason>)
                     let past = |x: u32| g.past(x, c);
                     state.cap(low);
                     if state
-                        .step_all(n.author(), c, n.lamport(), n.each_op(), &past)
+                        .step_all(
+                            n.author(),
+                            c,
+                            with_ids(n.author(), n.lamport(), n.each_op()),
+                            &past,
+                        )
                         .is_err()
                     {
                         victims.push(c);

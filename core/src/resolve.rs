@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::authority::{Authority, Lowering, Seniority};
 use crate::history::History;
 use crate::ids::{ChangeHash, MemberId, OpId};
-use crate::op::{with_ids, Op};
+use crate::op::Op;
 
 /// Why a change that was stored is ignored: it stays in the history but has no effect.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,14 +277,13 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         let Some(node) = h.node(c) else { continue };
         let past = |x: u32| h.auth_in_past(x, c);
         let author = node.author();
-        let lamport = node.lamport();
         let revoked_reason = revoked.get(&c);
         if !node.authority {
             if let Some(reason) = revoked_reason {
                 ignored.ignore(c, reason.clone());
             } else {
                 let state = states.before(h, c, &ignored)?;
-                if let Err(e) = state.check_all(author, c, lamport, node.each_op(), &past) {
+                if let Err(e) = state.check_all(author, c, node.checked(), &past) {
                     let reason = e.to_string();
                     ignored.ignore(c, IgnoredReason::Unauthorized { reason });
                 }
@@ -303,13 +302,12 @@ fn pass(h: &History, order: &[u32], revoked: &BTreeMap<u32, IgnoredReason>) -> O
         // The running state takes the change's authority operations, kept as they are
         // read (decoding a large change twice would take longer).
         kept.clear();
-        let ops = with_ids(author, lamport, node.each_op()).map(|(id, op)| {
+        let ops = node.checked().inspect(|(id, op)| {
             if op.is_authority() {
-                kept.push((id, op.authority_part()));
+                kept.push((*id, op.authority_part()));
             }
-            op
         });
-        match state.step_all(author, c, lamport, ops, &past) {
+        match state.step_all(author, c, ops, &past) {
             Err(e) => {
                 let reason = e.to_string();
                 ignored.ignore(c, IgnoredReason::Unauthorized { reason });
@@ -372,7 +370,7 @@ fn find_revocations(h: &History, p: &Pass) -> Option<(u32, Vec<u32>)> {
                 let past = |x: u32| h.auth_in_past(x, c);
                 state.cap(low);
                 if state
-                    .step_all(node.author(), c, node.lamport(), node.each_op(), &past)
+                    .step_all(node.author(), c, node.checked(), &past)
                     .is_err()
                 {
                     victims.push(c);

@@ -472,6 +472,82 @@ fn a_long_text_loads_as_it_was_saved() {
     );
 }
 
+/// Types a long text into the notes of `contact`, with deletions, without committing.
+fn type_a_long_text(ws: &mut cercle::Workspace, contact: cercle::ObjectId) {
+    let mut len = ws.text(&contact, &Field::Notes).chars().count();
+    for k in 0..20_000usize {
+        if k % 7 == 6 {
+            ws.splice_text(contact, Field::Notes, len - 1, 1, "")
+                .unwrap();
+            len -= 1;
+        } else {
+            let at = (k * 31) % (len + 1);
+            ws.splice_text(contact, Field::Notes, at, 0, "é").unwrap();
+            len += 1;
+        }
+    }
+}
+
+/// A workspace made in one large change after its genesis (members, groups, contacts and a
+/// long text together) loads as it was saved: that change is checked and stored without
+/// its operations being decoded, and its content built aside.
+#[test]
+fn a_workspace_made_in_one_large_change_loads_as_it_was_saved() {
+    let mut owner = founded();
+    owner.add_member(id(2).member_id(), Role::Member).unwrap();
+    let contact = owner
+        .create_contact(NewContact::new("Dictionnaire"))
+        .unwrap()
+        .into();
+    type_a_long_text(&mut owner, contact);
+    owner.commit();
+    let saved = owner.save();
+    let mut loaded = cercle::Workspace::load_with_clock(id(1), &saved, clock()).unwrap();
+    assert_eq!(
+        loaded.text(&contact, &Field::Notes),
+        owner.text(&contact, &Field::Notes)
+    );
+    assert_eq!(state(&mut loaded), state(&mut owner));
+    assert_eq!(loaded.save(), saved);
+    // The member added in that change is one, and may write.
+    let mut bob = copy_for(&mut loaded, 2);
+    bob.splice_text(contact, Field::Notes, 0, 0, "·").unwrap();
+    bob.commit();
+    let report = loaded.merge(&bob).unwrap();
+    assert!(report.ignored.is_empty(), "{:?}", report.ignored);
+    assert!(loaded.text(&contact, &Field::Notes).starts_with('·'));
+}
+
+/// A large change of a member removed meanwhile, sent alone (and so checked without its
+/// operations being decoded), is ignored exactly as when it is merged decoded.
+#[test]
+fn a_large_change_of_a_removed_member_sent_alone_is_ignored() {
+    let mut owner = founded();
+    owner.add_member(id(2).member_id(), Role::Member).unwrap();
+    let contact = owner
+        .create_contact(NewContact::new("Dictionnaire"))
+        .unwrap()
+        .into();
+    owner
+        .splice_text(contact, Field::Notes, 0, 0, "kept")
+        .unwrap();
+    let mut bob = copy_for(&mut owner, 2);
+    let known = bob.heads();
+    owner.remove_member(id(2).member_id()).unwrap();
+    owner.commit();
+    let mut merged = copy_for(&mut owner, 1);
+    type_a_long_text(&mut bob, contact);
+    bob.commit();
+    let sent = bob.save_since(&known);
+    let report = owner.apply(&sent).unwrap();
+    assert_eq!(report.applied.len(), 1);
+    assert_eq!(report.ignored.len(), 1, "{:?}", report.ignored);
+    let by_merge = merged.merge(&bob).unwrap();
+    assert_eq!(report.ignored, by_merge.ignored);
+    assert_eq!(owner.text(&contact, &Field::Notes), "kept");
+    assert_eq!(state(&mut owner), state(&mut merged));
+}
+
 /// A long text written by a member removed meanwhile is ignored when the workspace
 /// loads: the content built while loading, which assumed every change valid, is not
 /// kept.
