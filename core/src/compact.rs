@@ -268,7 +268,7 @@ impl Writer {
     }
 
     /// Writes an operation as read, as [`Writer::write_op`] writes it.
-    fn write_edit(&mut self, edit: &Edit<'_>) -> WResult {
+    fn write_edit(&mut self, edit: &Edit<'_, '_>) -> WResult {
         match edit {
             Edit::Insert {
                 object,
@@ -464,6 +464,7 @@ pub(crate) fn read_ops(author: MemberId, lamport: u64, bytes: &[u8]) -> (usize, 
         members: vec![*author.as_bytes()],
         objects: Vec::new(),
         groups: Vec::new(),
+        runs: Vec::new(),
     };
     let left = reader.len().unwrap_or_else(|_| {
         debug_assert!(false, "stored operations do not decode");
@@ -808,6 +809,9 @@ struct Reader<'de> {
     members: Vec<[u8; 32]>,
     objects: Vec<[u8; 16]>,
     groups: Vec<[u8; 16]>,
+    /// The runs of the delete read last (kept from one to the next: a delete of a few
+    /// characters needs no vector of its own).
+    runs: Vec<(OpId, u32)>,
 }
 
 fn read_ref<const N: usize>(
@@ -903,16 +907,21 @@ impl<'de> Reader<'de> {
         Ok(OpId { counter, author })
     }
 
-    /// Reads a text edit field by field, as serde reads it through this reader (the
-    /// counterpart of `Writer::write_op`), its text borrowed; `None`, with nothing read,
-    /// for any other operation.
-    fn text_edit(&mut self) -> RResult<Option<Edit<'de>>> {
+    /// The variant of the next operation, read, if it is a text edit; `None`, with nothing
+    /// read, for any other operation.
+    fn text_variant(&mut self) -> RResult<Option<u64>> {
         let start = self.input;
         let variant = self.varint()?;
-        if variant != INSERT && variant != DELETE {
-            self.input = start;
-            return Ok(None);
+        if variant == INSERT || variant == DELETE {
+            return Ok(Some(variant));
         }
+        self.input = start;
+        Ok(None)
+    }
+
+    /// Reads the rest of a text edit of variant `variant` field by field, as serde reads
+    /// it through this reader (the counterpart of `Writer::write_op`), its text borrowed.
+    fn text_edit(&mut self, variant: u64) -> RResult<Edit<'de, '_>> {
         let object = ObjectId::from_bytes(read_ref(&mut self.objects, &mut self.input)?);
         let field = Field::deserialize(&mut *self)?;
         if variant == INSERT {
@@ -923,43 +932,41 @@ impl<'de> Reader<'de> {
             };
             let n = self.len()?;
             let text = std::str::from_utf8(self.take(n)?).map_err(|_| CompactError::Malformed)?;
-            return Ok(Some(Edit::Insert {
+            return Ok(Edit::Insert {
                 object,
                 field,
                 after,
                 text,
-            }));
+            });
         }
         let n = self.len()?;
-        let mut runs = Vec::with_capacity(n);
+        self.runs.clear();
         for _ in 0..n {
             let id = self.op_id()?;
-            runs.push((id, self.unsigned()?));
+            let len = self.unsigned()?;
+            self.runs.push((id, len));
         }
-        Ok(Some(Edit::Delete {
+        Ok(Edit::Delete {
             object,
             field,
-            runs,
-        }))
+            runs: &self.runs,
+        })
     }
 
     /// Reads the operation with id `id`, the id it creates joining the tables as the
     /// writer added it, and moves `id` past it.
-    fn edit(&mut self, id: &mut OpId) -> RResult<Edit<'de>> {
-        if let Some(edit) = self.text_edit()? {
-            id.counter = id.counter.saturating_add(edit.width());
-            return Ok(edit);
-        }
-        self.other_op(id).map(Edit::Other)
+    fn edit(&mut self, id: &mut OpId) -> RResult<Edit<'de, '_>> {
+        let Some(variant) = self.text_variant()? else {
+            return self.other_op(id).map(Edit::Other);
+        };
+        let edit = self.text_edit(variant)?;
+        id.counter = id.counter.saturating_add(edit.width());
+        Ok(edit)
     }
 
     /// [`Reader::edit`], as an operation.
     fn op(&mut self, id: &mut OpId) -> RResult<Op> {
-        if let Some(edit) = self.text_edit()? {
-            id.counter = id.counter.saturating_add(edit.width());
-            return Ok(edit.into_op());
-        }
-        self.other_op(id)
+        self.edit(id).map(Edit::into_op)
     }
 
     /// Reads an operation other than a text edit, as [`Reader::edit`] does.
@@ -975,8 +982,9 @@ impl<'de> Reader<'de> {
     }
 }
 
-/// An operation as a list is read: a text edit borrows its text from the list.
-pub(crate) enum Edit<'a> {
+/// An operation as a list is read: a text edit borrows its text from the list (of
+/// lifetime `'a`), a delete its runs from the reader (`'r`).
+pub(crate) enum Edit<'a, 'r> {
     /// [`Op::Insert`].
     Insert {
         object: ObjectId,
@@ -988,13 +996,13 @@ pub(crate) enum Edit<'a> {
     Delete {
         object: ObjectId,
         field: Field,
-        runs: Vec<(OpId, u32)>,
+        runs: &'r [(OpId, u32)],
     },
     /// Any other operation.
     Other(Op),
 }
 
-impl Edit<'_> {
+impl Edit<'_, '_> {
     /// The operation's width (see [`Op::width`]).
     fn width(&self) -> u64 {
         match self {
@@ -1024,7 +1032,7 @@ impl Edit<'_> {
             } => Op::Delete {
                 object,
                 field,
-                runs,
+                runs: runs.to_vec(),
             },
             Edit::Other(op) => op,
         }
@@ -1080,6 +1088,7 @@ fn read_list<'de>(
         members: Vec::new(),
         objects: Vec::new(),
         groups: Vec::new(),
+        runs: Vec::new(),
     };
     let count = r.len()?;
     sink.reserve(count);
@@ -1280,7 +1289,7 @@ struct Replay<F> {
     each: F,
 }
 
-impl<'de, F: FnMut(OpId, Edit<'de>)> ListSink<'de> for Replay<F> {
+impl<'de, F: FnMut(OpId, Edit<'de, '_>)> ListSink<'de> for Replay<F> {
     type Ops = ();
 
     fn reserve(&mut self, _: usize) {}
@@ -1319,7 +1328,7 @@ pub(crate) fn list_len(bytes: &[u8]) -> Option<usize> {
 pub(crate) fn replay<'a>(
     bytes: &'a [u8],
     legacy: bool,
-    each: impl FnMut(OpId, Edit<'a>),
+    each: impl FnMut(OpId, Edit<'a, '_>),
 ) -> Result<(), CompactError> {
     read_list(bytes, legacy, &mut Replay { read: 0, each })
 }

@@ -308,7 +308,7 @@ impl<'a> Building<'a> {
 
     /// Applies operation `edit`, with id `at`, by `author`, as [`Model::apply_op`] does
     /// (a text edit is logged).
-    pub(crate) fn apply(&mut self, author: MemberId, at: OpId, edit: Edit<'a>) {
+    pub(crate) fn apply(&mut self, author: MemberId, at: OpId, edit: Edit<'a, '_>) {
         match edit {
             Edit::Insert {
                 object,

@@ -27,6 +27,8 @@ use crate::ids::OpId;
 #[derive(Debug, Default)]
 pub(crate) struct TextLog<'a> {
     edits: Vec<Logged<'a>>,
+    /// The runs of the deletes, one after the other.
+    runs: Vec<(OpId, u32)>,
 }
 
 /// One edit of a [`TextLog`].
@@ -38,8 +40,8 @@ enum Logged<'a> {
         first: OpId,
         text: &'a str,
     },
-    /// [`Text::delete`].
-    Delete(Vec<(OpId, u32)>),
+    /// [`Text::delete`] of the runs `start..end` of the log's runs.
+    Delete { start: usize, end: usize },
 }
 
 impl<'a> TextLog<'a> {
@@ -49,8 +51,18 @@ impl<'a> TextLog<'a> {
     }
 
     /// Logs [`Text::delete`]`(runs)`.
-    pub(crate) fn delete(&mut self, runs: Vec<(OpId, u32)>) {
-        self.edits.push(Logged::Delete(runs));
+    pub(crate) fn delete(&mut self, runs: &[(OpId, u32)]) {
+        let start = self.runs.len();
+        self.runs.extend_from_slice(runs);
+        self.edits.push(Logged::Delete {
+            start,
+            end: self.runs.len(),
+        });
+    }
+
+    /// The runs of a logged delete.
+    fn runs(&self, start: usize, end: usize) -> &[(OpId, u32)] {
+        self.runs.get(start..end).unwrap_or_default()
     }
 
     /// Applies the logged edits to `text`, in order: built at once if `text` has no
@@ -58,19 +70,19 @@ impl<'a> TextLog<'a> {
     /// exactly as the edits applied one by one leave it.
     pub(crate) fn apply_to(self, text: &mut Text) {
         if text.is_blank() {
-            if let Some(built) = Text::built(&self.edits) {
+            if let Some(built) = Text::built(&self) {
                 *text = built;
                 return;
             }
         }
-        for edit in self.edits {
-            match edit {
+        for edit in &self.edits {
+            match *edit {
                 Logged::Insert {
                     after,
                     first,
                     text: s,
                 } => text.insert(after, first, s),
-                Logged::Delete(runs) => text.delete(&runs),
+                Logged::Delete { start, end } => text.delete(self.runs(start, end)),
             }
         }
     }
@@ -135,8 +147,9 @@ struct Read<'a> {
 }
 
 impl<'a> Read<'a> {
-    /// Reads `edits`; `None` if their ids do not behave (see the module's note).
-    fn new(edits: &[Logged<'a>]) -> Option<Self> {
+    /// Reads the edits of `log`; `None` if their ids do not behave (see the module's note).
+    fn new(log: &TextLog<'a>) -> Option<Self> {
+        let edits = &log.edits;
         // At most a run and a hook an edit.
         let mut read = Read {
             runs: Vec::with_capacity(edits.len()),
@@ -148,7 +161,7 @@ impl<'a> Read<'a> {
         for edit in edits {
             match edit {
                 Logged::Insert { after, first, text } => read.insert(*after, *first, text)?,
-                Logged::Delete(runs) => read.delete(runs),
+                Logged::Delete { start, end } => read.delete(log.runs(*start, *end)),
             }
         }
         Some(read)
@@ -258,7 +271,8 @@ impl<'a> Read<'a> {
 
 /// Sorts and merges deleted ranges.
 fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
-    ranges.sort_unstable();
+    // By start alone: ranges that start together merge whatever their ends.
+    ranges.sort_unstable_by_key(|&(start, _)| start);
     let mut out: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
     for (start, end) in ranges {
         match out.last_mut() {
@@ -353,7 +367,7 @@ impl Text {
 
     /// The text the edits of `log` make, applied in order to an empty text; `None` if
     /// their ids do not behave (see the module's note).
-    fn built(log: &[Logged<'_>]) -> Option<Text> {
+    fn built(log: &TextLog<'_>) -> Option<Text> {
         let mut read = Read::new(log)?;
         let ids: Vec<OpId> = (0..read.runs.len())
             .map(|r| read.id(u32::try_from(r).ok()?))
@@ -673,12 +687,12 @@ mod tests {
                 }
                 &Planned::Delete(first, len) => {
                     one_by_one.delete(&[(first, len)]);
-                    log.delete(vec![(first, len)]);
+                    log.delete(&[(first, len)]);
                 }
             }
         }
         if expect_bulk {
-            prop_assert!(Text::built(&log.edits).is_some(), "the log behaves");
+            prop_assert!(Text::built(&log).is_some(), "the log behaves");
         }
         let mut built = Text::default();
         log.apply_to(&mut built);
@@ -761,9 +775,9 @@ mod tests {
             log.insert(after, first, s);
             plain.insert(after, first, s);
         }
-        log.delete(vec![(id(2, a), 1)]);
+        log.delete(&[(id(2, a), 1)]);
         plain.delete(&[(id(2, a), 1)]);
-        let built = Text::built(&log.edits).expect("the log behaves");
+        let built = Text::built(&log).expect("the log behaves");
         assert_eq!(built.value(), "acXYdeWfZ");
         assert!(built == plain);
     }
