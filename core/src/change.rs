@@ -188,10 +188,13 @@ pub(crate) enum Ops {
 /// decode the whole change nor allocate its texts.
 #[derive(Clone, Debug)]
 pub(crate) struct Skimmed {
+    /// The encoding, as read, in a block of its own.
     pub(crate) block: Arc<Block>,
+    /// Their [`crate::op::total_width`].
     pub(crate) width: u32,
     /// How many operations there are.
     pub(crate) count: usize,
+    /// What the checks read, each with its id.
     pub(crate) checked: Vec<(OpId, Op)>,
 }
 
@@ -339,12 +342,10 @@ impl Ops {
 
 /// What the checks read of a change's operations: see [`Ops::checked`].
 pub(crate) enum Checked<'a> {
+    /// What a skimmed change keeps for the checks.
     Skimmed(std::slice::Iter<'a, (OpId, Op)>),
     /// Every operation, `next` the id of the next one (as [`crate::op::with_ids`] counts them).
-    All {
-        ops: OpIter<'a>,
-        next: OpId,
-    },
+    All { ops: OpIter<'a>, next: OpId },
 }
 
 impl<'a> Iterator for Checked<'a> {

@@ -488,17 +488,26 @@ fn type_a_long_text(ws: &mut cercle::Workspace, contact: cercle::ObjectId) {
     }
 }
 
-/// A workspace made in one large change after its genesis (members, groups, contacts and a
-/// long text together) loads as it was saved: that change is checked and stored without
-/// its operations being decoded, and its content built aside.
-#[test]
-fn a_workspace_made_in_one_large_change_loads_as_it_was_saved() {
+/// A workspace with member 2 and a contact whose notes read "kept".
+fn a_member_and_a_kept_note() -> (cercle::Workspace, cercle::ObjectId) {
     let mut owner = founded();
     owner.add_member(id(2).member_id(), Role::Member).unwrap();
     let contact = owner
         .create_contact(NewContact::new("Dictionnaire"))
         .unwrap()
         .into();
+    owner
+        .splice_text(contact, Field::Notes, 0, 0, "kept")
+        .unwrap();
+    (owner, contact)
+}
+
+/// A workspace made in one large change after its genesis (members, groups, contacts and a
+/// long text together) loads as it was saved: that change is checked and stored without
+/// its operations being decoded, and its content built aside.
+#[test]
+fn a_workspace_made_in_one_large_change_loads_as_it_was_saved() {
+    let (mut owner, contact) = a_member_and_a_kept_note();
     type_a_long_text(&mut owner, contact);
     owner.commit();
     let saved = owner.save();
@@ -522,15 +531,7 @@ fn a_workspace_made_in_one_large_change_loads_as_it_was_saved() {
 /// operations being decoded), is ignored exactly as when it is merged decoded.
 #[test]
 fn a_large_change_of_a_removed_member_sent_alone_is_ignored() {
-    let mut owner = founded();
-    owner.add_member(id(2).member_id(), Role::Member).unwrap();
-    let contact = owner
-        .create_contact(NewContact::new("Dictionnaire"))
-        .unwrap()
-        .into();
-    owner
-        .splice_text(contact, Field::Notes, 0, 0, "kept")
-        .unwrap();
+    let (mut owner, contact) = a_member_and_a_kept_note();
     let mut bob = copy_for(&mut owner, 2);
     let known = bob.heads();
     owner.remove_member(id(2).member_id()).unwrap();
@@ -553,15 +554,7 @@ fn a_large_change_of_a_removed_member_sent_alone_is_ignored() {
 /// kept.
 #[test]
 fn a_long_text_of_a_removed_member_loads_ignored() {
-    let mut owner = founded();
-    owner.add_member(id(2).member_id(), Role::Member).unwrap();
-    let contact = owner
-        .create_contact(NewContact::new("Dictionnaire"))
-        .unwrap()
-        .into();
-    owner
-        .splice_text(contact, Field::Notes, 0, 0, "kept")
-        .unwrap();
+    let (mut owner, contact) = a_member_and_a_kept_note();
     let mut bob = copy_for(&mut owner, 2);
     owner.remove_member(id(2).member_id()).unwrap();
     owner.commit();
