@@ -234,9 +234,11 @@ impl Ops {
     /// of which the checks read `checked` (see [`Skimmed`]). Kept encoded if they fill a
     /// block of their own (as packing would keep them), else decoded, with their encoding.
     pub(crate) fn stored(
-        (author, lamport): (MemberId, u64),
+        author: MemberId,
+        lamport: u64,
         encoding: &[u8],
-        (count, width): (usize, u64),
+        count: usize,
+        width: u64,
         checked: Vec<(OpId, Op)>,
     ) -> Self {
         match u32::try_from(width) {
@@ -382,6 +384,27 @@ impl PartialEq for ChangeBody<Ops> {
 impl Eq for ChangeBody<Ops> {}
 
 impl<O> ChangeBody<O> {
+    /// The body without its operations, and its operations.
+    pub(crate) fn split_ops(self) -> (ChangeBody<()>, O) {
+        let ChangeBody {
+            author,
+            seq,
+            lamport,
+            deps,
+            time,
+            ops,
+        } = self;
+        let head = ChangeBody {
+            author,
+            seq,
+            lamport,
+            deps,
+            time,
+            ops: (),
+        };
+        (head, ops)
+    }
+
     /// The body with its operations made into others by `ops`.
     pub(crate) fn with_ops<P>(self, ops: impl FnOnce(O) -> P) -> ChangeBody<P> {
         ChangeBody {
@@ -485,28 +508,56 @@ fn hash_body_bytes(body_bytes: &[u8]) -> ChangeHash {
     ChangeHash::from_bytes(*hasher.finalize().as_bytes())
 }
 
-/// The hash of a change from its body's canonical encoding, written by
+/// Gives `f` the canonical encoding of `body`, written by
 /// [`crate::compact::write_canonical`] (ids whole, where postcard writes them a byte at a
 /// time) into a buffer this thread keeps (loading rebuilds and hashes every change: a
 /// fresh vector per change was a good part of it).
-fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
+fn with_canonical<R>(body: &ChangeBody, f: impl FnOnce(&[u8]) -> R) -> R {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let hash = SCRATCH.with(|scratch| {
+    SCRATCH.with(|scratch| {
         let Ok(mut buf) = scratch.try_borrow_mut() else {
-            return hash_body_bytes(&body_bytes(&body));
+            return f(&body_bytes(body));
         };
         buf.clear();
-        crate::compact::write_canonical(&body, &mut buf);
-        let hash = hash_body_bytes(&buf);
+        crate::compact::write_canonical(body, &mut buf);
+        let out = f(&buf);
         // A large change (a whole import) does not leave its room to the thread.
         if buf.capacity() > SCRATCH_KEPT {
             *buf = Vec::new();
         }
-        hash
-    });
+        out
+    })
+}
+
+/// The hash of a change from its body.
+fn hash_body(body: ChangeBody) -> (ChangeHash, ChangeBody<Ops>) {
+    let hash = with_canonical(&body, hash_body_bytes);
     (hash, body.with_ops(Ops::decoded))
+}
+
+/// The hash, seal and (for a legacy change) signed bytes of a change received so, whose
+/// body's canonical encoding is `canonical`.
+fn sealed(canonical: &[u8], received: Received) -> (ChangeHash, Seal, Vec<u8>) {
+    match received {
+        Received::Signature(signature) => (
+            hash_body_bytes(canonical),
+            Seal::Signed(Box::new(signature)),
+            vec![],
+        ),
+        // The voucher is found when the whole list is checked.
+        Received::Bare => (
+            hash_body_bytes(canonical),
+            Seal::Vouched(Box::new(ChangeHash::from_bytes([0; 32]))),
+            vec![],
+        ),
+        Received::Legacy(signature) => (
+            hash_bytes(&wire_bytes(canonical, &signature)),
+            Seal::Legacy(Box::new(signature)),
+            canonical.to_vec(),
+        ),
+    }
 }
 
 /// The largest encoding buffer a thread keeps between changes.
@@ -583,24 +634,7 @@ impl Unchecked {
         canonical: &[u8],
         received: Received,
     ) -> Self {
-        let (hash, seal, legacy_body) = match received {
-            Received::Signature(signature) => (
-                hash_body_bytes(canonical),
-                Seal::Signed(Box::new(signature)),
-                vec![],
-            ),
-            // The voucher is found when the whole list is checked.
-            Received::Bare => (
-                hash_body_bytes(canonical),
-                Seal::Vouched(Box::new(ChangeHash::from_bytes([0; 32]))),
-                vec![],
-            ),
-            Received::Legacy(signature) => (
-                hash_bytes(&wire_bytes(canonical, &signature)),
-                Seal::Legacy(Box::new(signature)),
-                canonical.to_vec(),
-            ),
-        };
+        let (hash, seal, legacy_body) = sealed(canonical, received);
         Unchecked {
             change: Change { hash, body, seal },
             legacy_body,
@@ -609,28 +643,13 @@ impl Unchecked {
 
     /// Rebuilds a change's canonical encoding from its content, to hash it.
     pub(crate) fn rebuild(body: ChangeBody, received: Received) -> Self {
-        let (seal, legacy_body) = match received {
-            Received::Signature(signature) => (Seal::Signed(Box::new(signature)), vec![]),
-            // The voucher is found when the whole list is checked.
-            Received::Bare => (
-                Seal::Vouched(Box::new(ChangeHash::from_bytes([0; 32]))),
-                vec![],
-            ),
-            Received::Legacy(signature) => {
-                let bytes = body_bytes(&body);
-                let hash = hash_bytes(&wire_bytes(&bytes, &signature));
-                return Unchecked {
-                    change: Change {
-                        hash,
-                        body: body.with_ops(Ops::decoded),
-                        seal: Seal::Legacy(Box::new(signature)),
-                    },
-                    legacy_body: bytes,
-                };
-            }
-        };
+        let (hash, seal, legacy_body) = with_canonical(&body, |bytes| sealed(bytes, received));
         Unchecked {
-            change: Change::hashed(body, seal),
+            change: Change {
+                hash,
+                body: body.with_ops(Ops::decoded),
+                seal,
+            },
             legacy_body,
         }
     }

@@ -1155,27 +1155,21 @@ fn read_list<'de>(
 }
 
 /// A change's operations as decoding reads them.
-enum ReadOps<'de> {
+enum ReadOps {
     /// Decoded.
     Decoded(Vec<Op>),
-    /// Not decoded, since they are read as [`read_ops`] reads them: the bytes they take in
-    /// the list, the change body's canonical encoding written as they were read, their
-    /// number and width, what the checks read of them (see [`crate::change::Skimmed`]).
-    Transcoded {
-        encoding: &'de [u8],
-        canonical: Vec<u8>,
-        count: usize,
-        width: u64,
-        checked: Vec<(OpId, Op)>,
-    },
+    /// Read as [`read_ops`] reads them, kept from the bytes they take in the list
+    /// ([`Ops::stored`]), with the change body's canonical encoding written as they were
+    /// read.
+    Transcoded { ops: Ops, canonical: Vec<u8> },
 }
 
 /// Decoding keeps every change, rebuilt to its canonical bytes and hashed. The operations
 /// of a change read with its author alone in the tables are not decoded: its canonical
 /// bytes are written as they are read (a text edit's text is copied, not allocated), and
 /// the bytes they take in the list are their packed form.
-impl<'de> ListSink<'de> for Vec<Unchecked> {
-    type Ops = ReadOps<'de>;
+impl ListSink<'_> for Vec<Unchecked> {
+    type Ops = ReadOps;
 
     fn reserve(&mut self, count: usize) {
         Vec::reserve(self, count);
@@ -1188,7 +1182,7 @@ impl<'de> ListSink<'de> for Vec<Unchecked> {
             .map(Unchecked::hash)
     }
 
-    fn ops(&mut self, r: &mut Reader<'de>, head: &Head<'_>) -> RResult<ReadOps<'de>> {
+    fn ops(&mut self, r: &mut Reader<'_>, head: &Head<'_>) -> RResult<ReadOps> {
         let start = r.input;
         let n = r.len()?;
         let mut id = head.first_id();
@@ -1206,9 +1200,8 @@ impl<'de> ListSink<'de> for Vec<Unchecked> {
         w.write_head(head.author, head.seq, head.lamport, head.deps, head.time)?;
         put_varint(&mut w.out, n as u64);
         let mut width = 0u64;
-        // What the checks read (see `Skimmed`), and the text the last operation edited.
-        let mut checked = Vec::new();
-        let mut edited: Option<(ObjectId, Field)> = None;
+        // What the checks read (see `Skimmed`).
+        let mut checked: Vec<(OpId, Op)> = Vec::new();
         for _ in 0..n {
             let at = id;
             let edit = r.edit(&mut id)?;
@@ -1216,7 +1209,6 @@ impl<'de> ListSink<'de> for Vec<Unchecked> {
             w.write_edit(&edit)?;
             let stub = match edit {
                 Edit::Other(op) => {
-                    edited = None;
                     checked.push((at, op));
                     continue;
                 }
@@ -1232,8 +1224,10 @@ impl<'de> ListSink<'de> for Vec<Unchecked> {
                     runs: Vec::new(),
                 },
             };
-            if edited.as_ref().map(|(o, f)| (o, f)) != stub.text_edited() {
-                edited = stub.text_edited().map(|(o, f)| (*o, f.clone()));
+            // The last one kept is the operation before, or the first of the edits of
+            // the same text that lead to this one.
+            let previous = checked.last().and_then(|(_, op)| op.text_edited());
+            if previous != stub.text_edited() {
                 checked.push((at, stub));
             }
         }
@@ -1241,35 +1235,17 @@ impl<'de> ListSink<'de> for Vec<Unchecked> {
             .get(..start.len() - r.input.len())
             .ok_or(CompactError::Malformed)?;
         Ok(ReadOps::Transcoded {
-            encoding,
+            ops: Ops::stored(head.author, head.lamport, encoding, n, width, checked),
             canonical: w.out,
-            count: n,
-            width,
-            checked,
         })
     }
 
-    fn take(&mut self, body: ChangeBody<ReadOps<'de>>, received: Received) {
-        let (author, lamport) = (body.author, body.lamport);
-        let mut transcoded = None;
-        let body = body.with_ops(|ops| match ops {
-            ReadOps::Decoded(ops) => ops,
-            ReadOps::Transcoded {
-                encoding,
-                canonical,
-                count,
-                width,
-                checked,
-            } => {
-                let ops = Ops::stored((author, lamport), encoding, (count, width), checked);
-                transcoded = Some((ops, canonical));
-                Vec::new()
-            }
-        });
-        self.push(match transcoded {
-            None => Unchecked::rebuild(body, received),
-            Some((ops, canonical)) => {
-                Unchecked::from_canonical(body.with_ops(|_| ops), &canonical, received)
+    fn take(&mut self, body: ChangeBody<ReadOps>, received: Received) {
+        let (head, ops) = body.split_ops();
+        self.push(match ops {
+            ReadOps::Decoded(ops) => Unchecked::rebuild(head.with_ops(|()| ops), received),
+            ReadOps::Transcoded { ops, canonical } => {
+                Unchecked::from_canonical(head.with_ops(|()| ops), &canonical, received)
             }
         });
     }
